@@ -1,0 +1,61 @@
+"""Option types and helpers shared by the commands (no torch, no numpy here)."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import click
+
+EXIT_STATUS = """\
+0 on success (also when a reader closes the output pipe early, as `head` does); 1 on a
+runtime error, reported as one line on stderr (bad or missing input, a damaged checkpoint);
+2 on a usage error (an unknown option, a bad option value); 130 when interrupted."""
+
+
+class Duration(click.ParamType):
+    """Seconds, as a number or with units: 90, 90s, 3m, 1h30m, 1.5h."""
+
+    name = "DURATION"
+    _part = re.compile(r"(\d+(?:\.\d*)?|\.\d+)([smh]?)")
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, float)):
+            return float(value)
+        text = str(value).strip().lower()
+        total, pos = 0.0, 0
+        for match in self._part.finditer(text):
+            if match.start() != pos:
+                break
+            total += float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
+            pos = match.end()
+        if not text or pos != len(text) or total <= 0:
+            self.fail(f"{value!r} is not a duration (examples: 90, 90s, 3m, 1h30m)", param, ctx)
+        return total
+
+
+DURATION = Duration()
+
+encoding_option = click.option(
+    "--encoding", default="utf-8", show_default=True, metavar="NAME",
+    help="Text encoding of the input files.")
+errors_option = click.option(
+    "--errors", "decode_errors", type=click.Choice(["strict", "replace"]), default="strict",
+    show_default=True,
+    help="On bytes that do not decode: stop with an error naming the byte offset (strict), "
+         "or substitute U+FFFD (replace).")
+
+
+def input_paths(files: tuple[str, ...], what: str = "text") -> list[str]:
+    """The inputs to read: the files given, or stdin ('-') when none are given.
+
+    Refuses to wait on a terminal: with no files and stdin a TTY, that is a usage error.
+    """
+    paths = list(files) or ["-"]
+    if paths.count("-") > 1:
+        raise click.UsageError("stdin ('-') can be given only once")
+    if "-" in paths and sys.stdin is not None and sys.stdin.isatty():
+        raise click.UsageError(f"no input: give {what} files, or pipe {what} into stdin")
+    if "-" in paths and sys.stdin is None:
+        raise click.UsageError(f"no input: give {what} files")
+    return paths

@@ -1,0 +1,84 @@
+"""``rnntool sample``: stream generated text from a language-model checkpoint to stdout."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.command("sample", epilog="""\b
+Examples:
+  rnntool sample model.pt --seed "ROMEO:" --length 400
+  rnntool sample model.pt --temperature 0.7 --top-k 10 --random-seed 1 | head -n 20
+  rnntool sample model.pt --seed-file prompt.txt --greedy
+""")
+@click.argument("checkpoint", metavar="CKPT", type=click.Path(dir_okay=False))
+@click.option("--seed", "prime", metavar="TEXT", default=None,
+              help="Prime text, fed to the model first and printed before the continuation "
+                   "(default: none; the model starts as at a line start).")
+@click.option("--seed-file", metavar="FILE", type=click.Path(allow_dash=True),
+              help="Read the prime text from a file ('-': stdin).")
+@click.option("-n", "--length", type=click.IntRange(min=0), metavar="N", default=500, show_default=True,
+              help="Characters to generate per sample.")
+@click.option("-t", "--temperature", type=click.FloatRange(min=0, min_open=True), metavar="T", default=1.0,
+              show_default=True, help="Below 1: safer text; above 1: more surprising text.")
+@click.option("--top-k", type=click.IntRange(min=1), metavar="K", default=None,
+              help="Draw only among the K most likely characters.")
+@click.option("--greedy", is_flag=True, help="Always take the most likely character.")
+@click.option("--num-samples", type=click.IntRange(min=1), metavar="N", default=1, show_default=True,
+              help="How many samples; they are separated by an empty line.")
+@click.option("--random-seed", type=int, metavar="N", default=None,
+              help="Seed of the random number generator, for reproducible samples.")
+@click.option("--encoding", default="utf-8", show_default=True, metavar="NAME",
+              help="Encoding of --seed-file.")
+def command(checkpoint, prime, seed_file, length, temperature, top_k, greedy, num_samples,
+            random_seed, encoding):
+    """Generate text from a character-level language model, streaming it to stdout.
+
+    CKPT is a checkpoint written by `rnntool train charlm`; it holds everything needed.
+
+    Each character is written as soon as it is drawn; the hidden state is stepped one
+    character at a time, so every character costs the same. Each sample ends with a
+    newline (added if the text does not end with one). Characters of the prime that the
+    model never saw are an error.
+    """
+    from rnntool import checkpoint as ckpt
+    from rnntool import text as textio
+    from rnntool.sampling import default_prime, generate
+
+    if prime is not None and seed_file:
+        raise click.UsageError("give --seed or --seed-file, not both")
+    if seed_file:
+        prime = textio.read_text(seed_file, encoding=encoding)
+        if not prime:
+            raise click.UsageError(f"--seed-file {seed_file} is empty")
+    if prime == "":
+        raise click.UsageError("--seed is empty; leave it out to start at a line start")
+    data = ckpt.load(checkpoint, kind="charlm")
+    model = ckpt.restore_model(data, checkpoint)
+    vocab = ckpt.restore_vocab(data, checkpoint)
+
+    import torch
+    generator = torch.Generator()
+    if random_seed is None:
+        generator.seed()
+    else:
+        generator.manual_seed(random_seed)
+    out = sys.stdout.buffer
+    for number in range(num_samples):
+        if number:
+            out.write(b"\n")
+        start = prime if prime is not None else default_prime(vocab)
+        last = ""
+        if prime is not None:
+            out.write(prime.encode("utf-8", "surrogateescape"))
+            last = prime[-1]
+        for piece in generate(model, vocab, start, length, temperature=temperature,
+                              top_k=top_k, greedy=greedy, generator=generator):
+            out.write(piece.encode("utf-8", "surrogateescape"))
+            out.flush()
+            last = piece
+        if last != "\n":
+            out.write(b"\n")
+        out.flush()

@@ -1,0 +1,127 @@
+"""``rnntool train``: one subcommand per model kind (``charlm`` so far)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+
+import click
+
+from rnntool.cli.common import DURATION, encoding_option, errors_option, input_paths
+from rnntool.settings import CharLMSettings
+
+D = CharLMSettings()  # the defaults, in one place
+
+
+@click.group("train")
+def group() -> None:
+    """Train a model; each model kind is a subcommand."""
+
+
+@group.command("charlm", epilog="""\b
+Examples:
+  cat corpus.txt | rnntool train charlm -o model.pt
+  rnntool train charlm corpus.txt --max-time 10m --hidden 384 -o model.pt
+  rnntool vocab corpus.txt -o chars.vocab --encode ids.npy
+  rnntool train charlm --data ids.npy --vocab chars.vocab --epochs 5 -o model.pt
+""")
+@click.argument("files", nargs=-1, type=click.Path(allow_dash=True))
+@click.option("-o", "--output", default="charlm.pt", show_default=True, metavar="CKPT",
+              type=click.Path(dir_okay=False),
+              help="Checkpoint to write (the best one by validation loss).")
+@click.option("--data", "data_path", metavar="IDS.npy", type=click.Path(dir_okay=False),
+              help="Train on an encoded corpus from `rnntool vocab --encode` (memory-mapped) "
+                   "instead of text; needs --vocab.")
+@click.option("--vocab", "vocab_path", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Character vocabulary to use (default: built from the training text).")
+@click.option("--cell", type=click.Choice(["lstm", "gru", "rnn"]), default=D.cell,
+              show_default=True, help="Recurrent cell.")
+@click.option("--layers", type=click.IntRange(min=1), metavar="N", default=D.layers, show_default=True,
+              help="Stacked recurrent layers.")
+@click.option("--hidden", type=click.IntRange(min=1), metavar="N", default=D.hidden, show_default=True,
+              help="Hidden units per layer.")
+@click.option("--embed", type=click.IntRange(min=1), metavar="N", default=D.embed, show_default=True,
+              help="Character embedding size.")
+@click.option("--dropout", type=click.FloatRange(0, 1, max_open=True), metavar="P", default=D.dropout,
+              show_default=True, help="Dropout on embeddings, between layers and on outputs.")
+@click.option("--seq-len", type=click.IntRange(min=1), metavar="N", default=D.seq_len, show_default=True,
+              help="Truncated BPTT length: time steps per batch.")
+@click.option("--batch-size", type=click.IntRange(min=1), metavar="N", default=D.batch_size,
+              show_default=True, help="Contiguous streams per batch.")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), metavar="RATE", default=D.lr,
+              show_default=True,
+              help="Peak learning rate (Adam), reached after a short warmup and then "
+                   "decayed along a cosine to a twentieth.")
+@click.option("--clip", type=click.FloatRange(min=0), metavar="NORM", default=D.clip, show_default=True,
+              help="Clip gradients to this global norm (0: off).")
+@click.option("--epochs", type=click.FloatRange(min=0, min_open=True), metavar="X", default=D.epochs,
+              show_default=True, help="Passes over the training text (may be fractional).")
+@click.option("--steps", type=click.IntRange(min=1), metavar="N", default=None,
+              help="Stop after this many batches.")
+@click.option("--max-time", type=DURATION, default=None,
+              help="Stop after this much time (e.g. 600, 10m, 1h); the learning-rate "
+                   "schedule then follows the clock.")
+@click.option("--val-frac", type=click.FloatRange(0, 1, max_open=True), metavar="F", default=D.val_frac,
+              show_default=True,
+              help="Hold out this final fraction of the text, contiguous, for validation "
+                   "(0: none; the last model is saved).")
+@click.option("--eval-every", type=click.IntRange(min=1), metavar="N", default=D.eval_every,
+              help="Validate every this many steps, and at the end (default: about every "
+                   "seven times as many training characters as the validation text holds, so "
+                   "validating costs about 5% of the time).")
+@click.option("--random-seed", type=int, metavar="N", default=D.random_seed, show_default=True,
+              help="Seed of the random number generator (weights, dropout).")
+@encoding_option
+@errors_option
+def charlm(files, output, data_path, vocab_path, encoding, decode_errors, **settings):
+    """Train a character-level language model on text.
+
+    Reads text from FILES ('-' or none: stdin) once, encoding it to a temporary id array
+    that training reads from then on, or an encoded corpus with --data. The model is an embedding, stacked LSTM/GRU/RNN layers and a linear
+    output. Training is stateful truncated backpropagation through time: each batch row is
+    a contiguous stream and the hidden state carries over from batch to batch. The last
+    --val-frac of the text is held out; validation loss is reported in nats and bits per
+    character, and the checkpoint is written whenever it improves.
+
+    Training stops at whichever comes first of --epochs, --steps and --max-time.
+    """
+    from rnntool import vocab as vocablib
+    from rnntool.errors import RnnToolError
+    from rnntool.train import train_charlm
+
+    if data_path and files:
+        raise click.UsageError("give either text FILES or --data, not both")
+    if data_path and not vocab_path:
+        raise click.UsageError("--data needs --vocab (the vocabulary it was encoded with)")
+    settings = CharLMSettings(**settings)
+    settings.check()
+    with contextlib.ExitStack() as stack:
+        vocab = vocablib.Vocab.load(vocab_path) if vocab_path else None
+        if vocab is not None and vocab.level != "char":
+            raise RnnToolError(f"{vocab_path}: a {vocab.level}-level vocabulary; "
+                               f"charlm needs a char-level one")
+        if data_path:
+            ids = vocablib.load_ids(data_path)
+            top = int(ids.max()) if len(ids) else 0
+            if top >= len(vocab):
+                raise RnnToolError(f"{data_path}: holds id {top}, but {vocab_path} has only "
+                                   f"{len(vocab)} entries: it was encoded with another "
+                                   f"vocabulary")
+            source = {"data": os.path.abspath(data_path), "vocab": os.path.abspath(vocab_path)}
+        else:
+            paths = input_paths(files)
+            workdir = tempfile.mkdtemp(prefix="rnntool-train-")
+            stack.callback(shutil.rmtree, workdir, True)
+            ids_path = os.path.join(workdir, "ids.npy")
+            options = dict(encoding=encoding, errors=decode_errors)
+            if vocab is None:
+                vocab = vocablib.build_and_encode(paths, ids_path, "char", **options)
+            else:
+                vocablib.encode_files(paths, vocab, ids_path, **options)
+            ids = vocablib.load_ids(ids_path)
+            source = {"files": [p if p == "-" else os.path.abspath(p) for p in paths]}
+        train_charlm(ids, vocab, settings, output,
+                     extra_settings={"source": source, "argv": sys.argv[1:]})

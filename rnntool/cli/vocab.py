@@ -1,0 +1,70 @@
+"""``rnntool vocab``: build a vocabulary file (and optionally the encoded corpus)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from rnntool.cli.common import encoding_option, errors_option, input_paths
+from rnntool.console import info
+
+
+@click.command("vocab", epilog="""\b
+Examples:
+  rnntool vocab corpus.txt -o chars.vocab
+  rnntool vocab corpus.txt -o chars.vocab --encode corpus.npy
+  cat *.txt | rnntool vocab --level word --lowercase --min-count 2 -o words.vocab
+""")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
+@click.option("-o", "--output", default="-", show_default=True, metavar="FILE",
+              type=click.Path(allow_dash=True),
+              help="Where to write the vocabulary file ('-' is stdout).")
+@click.option("--level", type=click.Choice(["char", "word"]), default="char", show_default=True,
+              help="Tokens are characters, or words from a tokenizer.")
+@click.option("--tokenizer", type=click.Choice(["regexp", "treebank", "whitespace"]),
+              default="regexp", show_default=True,
+              help="Word tokenizer (NLTK): a fast regular expression, the Penn Treebank "
+                   "tokenizer, or ASCII whitespace for pre-tokenized text.")
+@click.option("--min-count", type=click.IntRange(min=1), default=1, metavar="N", show_default=True,
+              help="Drop tokens seen fewer times (they encode as <unk>).")
+@click.option("--max-size", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Keep at most this many entries, reserved tokens included.")
+@click.option("--lowercase", is_flag=True, help="Lowercase the text before counting.")
+@click.option("--encode", "encode_path", metavar="IDS.npy", type=click.Path(dir_okay=False),
+              help="Also write the corpus as an array of token ids (.npy, smallest unsigned "
+                   "type that fits), which `rnntool train charlm --data` memory-maps.")
+@encoding_option
+@errors_option
+def command(files, output, level, tokenizer, min_count, max_size, lowercase, encode_path,
+            encoding, decode_errors):
+    """Build a character- or word-level vocabulary from text files or stdin.
+
+    Reads FILES ('-' or none: stdin) in chunks and writes a vocabulary file: a header, then
+    one token a line as id, count and token separated by tabs, with escapes for spaces,
+    backslashes and invisible characters. Ids 0 and 1 are reserved for <pad> and <unk>
+    (and 2, 3 for <s> and </s> at word level, where every line end counts as </s>). Tokens
+    follow by count descending, ties in code point order, so the output is deterministic.
+    """
+    from rnntool import vocab as vocablib
+
+    paths = input_paths(files)
+    options = dict(min_count=min_count, max_size=max_size, lowercase=lowercase,
+                   tokenizer=tokenizer, encoding=encoding, errors=decode_errors)
+    if encode_path:
+        vocab = vocablib.build_and_encode(paths, encode_path, level, **options)
+    else:
+        vocab, _ = vocablib.build_vocab(paths, level, **options)
+    if output == "-":
+        sys.stdout.write(vocab.dumps())
+        sys.stdout.flush()
+    else:
+        vocab.save(output)
+    seen = sum(vocab.counts)
+    unit = "characters" if level == "char" else "tokens"
+    where = "stdout" if output == "-" else output
+    message = (f"vocab: {len(vocab)} entries ({len(vocab) - vocab.num_reserved} {unit} and "
+               f"{vocab.num_reserved} reserved) written to {where}")
+    if encode_path:
+        message += f"; ids ({vocab.dtype}) written to {encode_path}"
+    info(message + f"; {seen:,} {unit} in the vocabulary's counts")

@@ -1,0 +1,17 @@
+"""Exceptions that mean "the user's input or environment is wrong", not "rnntool has a bug".
+
+The command line prints these as one line on stderr and exits with status 1; anything
+else that escapes is a bug and keeps its traceback.
+"""
+
+
+class RnnToolError(Exception):
+    """A runtime error with a message fit to show a user as it is (one line)."""
+
+
+class InputError(RnnToolError):
+    """Bad input data: the message names the file and the line or byte where it went wrong."""
+
+
+class CheckpointError(RnnToolError):
+    """A file that is not a readable rnntool checkpoint of the expected kind and version."""

@@ -1,0 +1,21 @@
+"""The model kinds rnntool trains, registered by name.
+
+Each kind is an ``nn.Module`` whose constructor takes only plain keyword values and keeps
+them in ``self.config``, so ``build(kind, config)`` rebuilds it from a checkpoint.
+Importing this package imports torch.
+"""
+
+from __future__ import annotations
+
+from rnntool.models.charlm import CharLM
+
+MODELS = {"charlm": CharLM}
+
+
+def build(kind: str, config: dict):
+    """A fresh model of ``kind`` built from its ``config`` dict."""
+    return MODELS[kind](**config)
+
+
+def parameter_count(model) -> int:
+    return sum(p.numel() for p in model.parameters())

@@ -1,0 +1,70 @@
+"""Generating text from a language-model checkpoint, one token at a time.
+
+The prime is run through the model once; after that every new token costs one recurrent
+step on the carried state (constant work per token, the prefix is never re-run), and each
+token is yielded as soon as it is drawn, so callers can stream it. Not here: writing to
+stdout (the command does that), training.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from rnntool.errors import RnnToolError
+from rnntool.vocab import UNK
+
+
+def describe_chars(chars: list[str]) -> str:
+    return ", ".join(f"{c!r} (U+{ord(c):04X})" if len(c) == 1 else repr(c) for c in chars)
+
+
+def default_prime(vocab) -> str:
+    """What to prime with when the user gives no seed: a line start, if the text had one."""
+    if "\n" in vocab.index:
+        return "\n"
+    return vocab.tokens[vocab.num_reserved]
+
+
+def generate(model, vocab, prime: str, length: int, *, temperature: float = 1.0,
+             top_k: int | None = None, greedy: bool = False,
+             generator=None) -> Iterator[str]:
+    """Yield ``length`` tokens (as text) continuing ``prime``.
+
+    ``temperature`` divides the logits; ``top_k`` keeps the k most likely tokens;
+    ``greedy`` always takes the most likely one. Reserved tokens are never produced.
+    """
+    import torch
+
+    if not prime:
+        raise RnnToolError("the prime text is empty")
+    unknown = vocab.unknown_in(prime)
+    if unknown:
+        raise RnnToolError(f"the seed holds characters the model's vocabulary lacks: "
+                           f"{describe_chars(unknown[:10])}"
+                           + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""))
+    if temperature <= 0:
+        raise RnnToolError("--temperature must be positive (use --greedy for the most likely text)")
+    ids = torch.from_numpy(vocab.encode(prime).astype("int64")).view(-1, 1)
+    banned = torch.zeros(len(vocab), dtype=torch.bool)
+    banned[:vocab.num_reserved] = True
+    banned[UNK] = True
+    model.eval()
+    with torch.inference_mode():
+        logits, state = model(ids)
+        last = logits[-1, 0]
+        step_input = torch.zeros(1, 1, dtype=torch.long)
+        for _ in range(length):
+            scores = last.masked_fill(banned, float("-inf"))
+            if greedy:
+                token = int(scores.argmax())
+            else:
+                scores = scores / temperature
+                if top_k is not None and top_k < len(vocab):
+                    kth = torch.topk(scores, max(1, top_k)).values[-1]
+                    scores = scores.masked_fill(scores < kth, float("-inf"))
+                probs = torch.softmax(scores, dim=-1)
+                token = int(torch.multinomial(probs, 1, generator=generator))
+            yield vocab.tokens[token]
+            step_input[0, 0] = token
+            logits, state = model(step_input, state)
+            last = logits[0, 0]

@@ -1,0 +1,67 @@
+"""Every training setting in one block per model kind, with the defaults the command line shows.
+
+Plain dataclasses with no heavy imports, so the command line can read the defaults
+without loading torch or numpy. Not here: what the settings do (``rnntool.train``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rnntool.errors import RnnToolError
+
+
+@dataclass
+class CharLMSettings:
+    """Every setting of a char-LM training run. The command line's defaults come from here."""
+
+    # model
+    cell: str = "lstm"
+    layers: int = 2
+    hidden: int = 256
+    embed: int = 64
+    dropout: float = 0.0
+    # data
+    seq_len: int = 100          # truncated BPTT length
+    batch_size: int = 32        # contiguous streams per batch
+    val_frac: float = 0.1       # the last fraction of the text, contiguous, is held out
+    # optimization
+    lr: float = 3e-3            # peak learning rate (Adam)
+    min_lr_frac: float = 0.05   # the cosine schedule ends at lr * min_lr_frac
+    warmup: int = 50            # steps of linear warmup
+    clip: float = 1.0           # global gradient-norm limit (0: no clipping)
+    # length of the run: whichever limit comes first
+    epochs: float = 10.0
+    steps: int | None = None
+    max_time: float | None = None  # seconds of training
+    # validation
+    eval_every: int | None = None  # steps between validations (None: auto, see below)
+    random_seed: int = 0
+
+    def check(self) -> None:
+        if self.cell not in ("lstm", "gru", "rnn"):
+            raise RnnToolError(f"unknown cell {self.cell!r}")
+        for name in ("layers", "hidden", "embed", "seq_len", "batch_size", "eval_every"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise RnnToolError(f"--{name.replace('_', '-')} must be at least 1")
+        if not 0.0 <= self.dropout < 1.0:
+            raise RnnToolError("--dropout must be in [0, 1)")
+        if not 0.0 <= self.val_frac < 1.0:
+            raise RnnToolError("--val-frac must be in [0, 1)")
+        if self.lr <= 0:
+            raise RnnToolError("--lr must be positive")
+        if self.epochs <= 0 or (self.steps is not None and self.steps < 1):
+            raise RnnToolError("--epochs and --steps must be positive")
+        if self.max_time is not None and self.max_time <= 0:
+            raise RnnToolError("--max-time must be positive")
+
+    def validation_interval(self, val_tokens: int) -> int:
+        """Steps between validations: ``eval_every``, or by default often enough to follow
+        the run but rarely enough that validating (a forward pass over the held-out text,
+        about a third of the cost of training on as many characters) costs about 5% of the
+        training time."""
+        if self.eval_every is not None:
+            return self.eval_every
+        per_step = self.batch_size * self.seq_len
+        return max(50, -(-7 * val_tokens // per_step))
+

@@ -1,0 +1,147 @@
+"""Reading text: opening inputs, decoding with an explicit policy, chunking, tokenizing.
+
+Every command that reads text goes through ``read_chunks`` so that encodings, decode errors
+(reported with the file name and byte offset), missing files and stdin behave the same
+everywhere. Input is read in binary and decoded here, so no newline translation happens:
+``\\r`` survives, and a vocabulary round-trips exactly what was in the file.
+
+Not here: vocabularies (``rnntool.vocab``) and anything about models.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import sys
+from typing import BinaryIO, Callable, Iterator
+
+from rnntool.errors import InputError
+
+CHUNK_BYTES = 1 << 23  # 8 MiB: large enough for fast bulk work, small enough to stream
+ERROR_POLICIES = ("strict", "replace")
+
+
+def display_name(path: str) -> str:
+    return "<stdin>" if path == "-" else path
+
+
+def open_binary(path: str) -> BinaryIO:
+    """Open ``path`` for reading bytes ('-' is stdin), turning OS errors into one-line errors."""
+    if path == "-":
+        return sys.stdin.buffer
+    try:
+        if os.path.isdir(path):
+            raise InputError(f"{path}: is a directory, not a file")
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot open: {exc.strerror or exc}") from None
+
+
+def check_encoding(encoding: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(f"unknown text encoding {encoding!r}") from None
+
+
+def read_chunks(path: str, *, encoding: str = "utf-8", errors: str = "strict",
+                chunk_bytes: int = CHUNK_BYTES) -> Iterator[str]:
+    """Yield the decoded text of ``path`` in chunks of about ``chunk_bytes`` bytes.
+
+    A decoding error in strict mode raises ``InputError`` naming the file and the exact byte
+    offset of the offending byte. Multi-byte characters split across chunk borders are
+    handled by an incremental decoder.
+    """
+    if errors not in ERROR_POLICIES:
+        raise ValueError(f"errors must be one of {ERROR_POLICIES}")
+    name = display_name(path)
+    decoder = codecs.getincrementaldecoder(check_encoding(encoding))(errors=errors)
+    stream = open_binary(path)
+    offset = 0  # bytes of the file handed to the decoder so far
+    try:
+        while True:
+            try:
+                data = stream.read(chunk_bytes)
+            except IsADirectoryError:
+                raise InputError(f"{name}: is a directory, not a file") from None
+            except OSError as exc:
+                raise InputError(f"{name}: read error: {exc.strerror or exc}") from None
+            final = not data
+            pending = len(decoder.getstate()[0])
+            try:
+                text = decoder.decode(data, final=final)
+            except UnicodeDecodeError as exc:
+                where = offset - pending + exc.start
+                bad = exc.object[exc.start:exc.start + 1]
+                raise InputError(
+                    f"{name}: byte {where}: cannot decode byte 0x{bad.hex()} as {encoding} "
+                    f"({exc.reason}); use --encoding or --errors replace") from None
+            offset += len(data)
+            if text:
+                yield text
+            if final:
+                return
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
+def read_line_chunks(path: str, **kwargs) -> Iterator[str]:
+    """Like ``read_chunks`` but every chunk ends at a line end (or the end of the input)."""
+    carry = ""
+    for chunk in read_chunks(path, **kwargs):
+        chunk = carry + chunk
+        cut = chunk.rfind("\n") + 1
+        carry = chunk[cut:]
+        if cut:
+            yield chunk[:cut]
+    if carry:
+        yield carry
+
+
+def read_text(path: str, **kwargs) -> str:
+    """The whole decoded text of a (small) input."""
+    return "".join(read_chunks(path, **kwargs))
+
+
+# --- word tokenizers -------------------------------------------------------------------
+
+#: The default word pattern: runs of word characters, or runs of other non-space characters.
+WORD_PATTERN = r"\w+|[^\w\s]+"
+TOKENIZERS = ("regexp", "treebank", "whitespace")
+#: The token that marks a line end in a tokenized chunk (it never occurs inside a word token).
+LINE_END = "\n"
+
+
+def make_tokenizer(name: str = "regexp") -> Callable[[str], list[str]]:
+    """A function from text to word tokens, with ``LINE_END`` after every line.
+
+    Built from NLTK's offline tokenizers:
+    ``regexp`` (fast, the default): NLTK's RegexpTokenizer with ``WORD_PATTERN``.
+    ``treebank``: NLTK's TreebankWordTokenizer, line by line (Penn Treebank conventions).
+    ``whitespace``: NLTK's RegexpTokenizer splitting on ASCII whitespace (pre-tokenized text).
+    The text may hold many lines: chunked reading hands over whole lines at a time.
+    """
+    from nltk.tokenize import RegexpTokenizer
+    if name == "regexp":
+        return RegexpTokenizer(WORD_PATTERN + r"|\n").tokenize
+    if name == "whitespace":
+        return RegexpTokenizer(r"[^ \t\n\r\x0b\x0c]+|\n").tokenize
+    if name == "treebank":
+        from nltk.tokenize import TreebankWordTokenizer
+        treebank = TreebankWordTokenizer().tokenize
+
+        def tokenize(text: str) -> list[str]:
+            tokens: list[str] = []
+            lines = text.split("\n")
+            for i, line in enumerate(lines):
+                tokens.extend(treebank(line))
+                if i < len(lines) - 1:
+                    tokens.append(LINE_END)
+            return tokens
+        return tokenize
+    raise ValueError(f"unknown tokenizer {name!r}; choose one of {', '.join(TOKENIZERS)}")

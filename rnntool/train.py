@@ -1,0 +1,174 @@
+"""The training loop for character-level language models, and its settings.
+
+``train_charlm`` runs stateful truncated BPTT: the batch rows are contiguous streams, the
+recurrent state is carried from batch to batch (detached, so gradients stop at the batch
+border) and reset at each pass over the data; Adam with a warmup + cosine learning-rate
+schedule; gradient clipping by global norm; validation on the held-out tail at a fixed
+step interval, saving the checkpoint whenever validation loss improves.
+
+The loop is rank-aware (``rank``): only rank 0 reports progress and writes files, so it can
+run under a distributed launcher later. Not here: reading text (``rnntool.text``), the
+checkpoint format (``rnntool.checkpoint``), the command line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+
+import numpy as np
+
+from rnntool import checkpoint
+from rnntool.console import ProgressReporter, format_duration, format_rate
+from rnntool.errors import RnnToolError
+from rnntool.evaluate import bits, lm_loss
+from rnntool.settings import CharLMSettings
+
+
+def split_train_val(ids: np.ndarray, val_frac: float) -> tuple[np.ndarray, np.ndarray | None]:
+    """The first ``1 - val_frac`` of the ids train; the contiguous tail validates."""
+    n_val = int(len(ids) * val_frac)
+    if val_frac > 0 and n_val < 2:
+        raise RnnToolError(f"the text holds {len(ids)} characters: too few to hold out "
+                           f"{val_frac:g} of them for validation; use more text or --val-frac 0")
+    if n_val == 0:
+        return ids, None
+    return ids[:len(ids) - n_val], ids[len(ids) - n_val:]
+
+
+def learning_rate(settings: CharLMSettings, step: int, progress: float) -> float:
+    """Linear warmup over ``settings.warmup`` steps, then cosine decay by run progress (0..1)."""
+    if step < settings.warmup:
+        return settings.lr * (step + 1) / settings.warmup
+    floor = settings.lr * settings.min_lr_frac
+    return floor + 0.5 * (settings.lr - floor) * (1.0 + math.cos(math.pi * min(progress, 1.0)))
+
+
+def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, *,
+                 rank: int = 0, progress: ProgressReporter | None = None,
+                 extra_settings: dict | None = None) -> dict:
+    """Train a char-LM on the encoded corpus ``ids`` and write the best checkpoint to ``output``.
+
+    Returns a summary dict (steps, best validation loss, elapsed seconds, tokens seen).
+    """
+    import torch
+    import torch.nn.functional as F
+    from rnntool.data import StreamBatches
+    from rnntool.models import CharLM
+
+    settings.check()
+    torch.manual_seed(settings.random_seed)
+    train_ids, val_ids = split_train_val(ids, settings.val_frac)
+    batches = StreamBatches(train_ids, settings.batch_size, settings.seq_len, "training text")
+    model = CharLM(len(vocab), embed=settings.embed, hidden=settings.hidden,
+                   layers=settings.layers, cell=settings.cell, dropout=settings.dropout)
+    params = [p for p in model.parameters()]
+    optimizer = torch.optim.Adam(params, lr=settings.lr)
+    total_steps = math.ceil(settings.epochs * len(batches))
+    if settings.steps is not None:
+        total_steps = min(total_steps, settings.steps)
+    eval_every = settings.validation_interval(0 if val_ids is None else len(val_ids))
+    is_main = rank == 0
+    reporter = progress or ProgressReporter("train charlm", enabled=is_main)
+
+    record = {"settings": {**dataclasses.asdict(settings), **(extra_settings or {})},
+              "step": 0, "epoch": 0.0, "tokens_seen": 0, "elapsed": 0.0,
+              "best_val_loss": None, "history": []}
+    saved = {"step": None}
+
+    def save() -> None:
+        if not is_main:
+            return
+        record["optimizer"] = optimizer.state_dict()
+        record["rng"] = {"torch": torch.get_rng_state()}
+        checkpoint.save(output, checkpoint.new("charlm", model, vocab, record))
+        saved["step"] = record["step"]
+
+    step, state = 0, None
+    running, running_n = 0.0, 0
+    train_seconds = 0.0
+    start = time.monotonic()
+    reporter.message(f"training a {settings.layers}x{settings.hidden} {settings.cell} on "
+                     f"{len(train_ids):,} characters ({len(batches)} batches of "
+                     f"{settings.batch_size}x{settings.seq_len} a pass), validating on "
+                     f"{0 if val_ids is None else len(val_ids):,}")
+    with reporter:
+        while True:
+            elapsed = time.monotonic() - start
+            done = step / total_steps
+            if settings.max_time is not None:
+                done = max(done, elapsed / settings.max_time)
+            finished = done >= 1.0
+            due = step > 0 and (step % eval_every == 0 or finished)
+            if due and running_n:
+                train_loss = running / running_n
+                running, running_n = 0.0, 0
+                entry = {"step": step, "epoch": round(step / len(batches), 4),
+                         "train_loss": train_loss, "elapsed": round(elapsed, 3),
+                         "lr": optimizer.param_groups[0]["lr"]}
+                message = f"step {step}: train loss {train_loss:.4f}"
+                if val_ids is not None:
+                    val_loss = lm_loss(model, val_ids, settings.batch_size, settings.seq_len)
+                    entry.update(val_loss=val_loss, val_bpc=bits(val_loss))
+                    message += f", validation loss {val_loss:.4f} nats/char ({bits(val_loss):.4f} bits/char)"
+                record["history"].append(entry)
+                record.update(step=step, epoch=entry["epoch"], elapsed=elapsed)
+                if val_ids is not None:
+                    if not math.isfinite(val_loss):
+                        raise RnnToolError(f"validation loss is {val_loss} at step {step}; "
+                                           f"training stopped, {output} keeps the last good "
+                                           f"model")
+                    best = record["best_val_loss"]
+                    if best is None or val_loss < best:
+                        record["best_val_loss"] = val_loss
+                        save()
+                        message += f"; saved {output}"
+                reporter.message(message)
+            if finished:
+                break
+            position = step % len(batches)
+            if position == 0:
+                state = None  # each pass over the text starts from a zero state
+            inputs, targets = batches[position]
+            lr = learning_rate(settings, step, done)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            tick = time.monotonic()
+            logits, state = model(inputs, state)
+            state = model.detach_state(state)
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if settings.clip > 0:
+                torch.nn.utils.clip_grad_norm_(params, settings.clip)
+            optimizer.step()
+            value = loss.item()
+            train_seconds += time.monotonic() - tick
+            if not math.isfinite(value):
+                raise RnnToolError(f"the training loss became {value} at step {step + 1}; "
+                                   f"training stopped"
+                                   + (f", {output} keeps the last good model" if saved["step"]
+                                      else "; nothing was saved") +
+                                   " (try a lower --lr or a --clip value)")
+            running += value
+            running_n += 1
+            step += 1
+            record["tokens_seen"] += targets.numel()
+            reporter.update(done, [f"step {step}", f"loss {value:.3f}",
+                                   f"{format_rate(record['tokens_seen'] / max(train_seconds, 1e-9))} chars/s",
+                                   f"lr {lr:.2e}"])
+    elapsed = time.monotonic() - start
+    record.update(step=step, epoch=round(step / len(batches), 4), elapsed=elapsed)
+    if val_ids is None:
+        save()
+    summary = {"steps": step, "best_val_loss": record["best_val_loss"], "elapsed": elapsed,
+               "tokens_seen": record["tokens_seen"], "saved_step": saved["step"],
+               "train_chars_per_second": record["tokens_seen"] / max(train_seconds, 1e-9)}
+    summary_line = (f"done: {step} steps in {format_duration(elapsed)}, "
+                    f"{format_rate(summary['train_chars_per_second'])} chars/s")
+    if record["best_val_loss"] is not None:
+        summary_line += (f"; best validation loss {record['best_val_loss']:.4f} nats/char "
+                         f"({bits(record['best_val_loss']):.4f} bits/char) at step {saved['step']}")
+    reporter.message(summary_line + f"; model in {output}")
+    return summary

@@ -1,0 +1,65 @@
+"""Shared helpers: run the real command line in a subprocess, small real corpora."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = ROOT / "corpora" / "default.txt"
+
+
+def run_cli(*args, input: bytes | str | None = None, cwd=None, env=None, timeout=300):
+    """Run ``python -m rnntool ARGS`` and return the CompletedProcess (bytes stdout/stderr)."""
+    full_env = dict(os.environ, RNNTOOL_LOG_INTERVAL="1000", OMP_NUM_THREADS="2")
+    full_env.update(env or {})
+    if isinstance(input, str):
+        input = input.encode("utf-8")
+    return subprocess.run([sys.executable, "-m", "rnntool", *map(str, args)], input=input,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd,
+                          env=full_env, timeout=timeout,
+                          stdin=None if input is not None else subprocess.DEVNULL)
+
+
+def assert_one_line_error(result, *fragments, code: int = 1) -> str:
+    """The command failed with ``code`` and one line on stderr holding every fragment."""
+    err = result.stderr.decode("utf-8", "replace")
+    assert result.returncode == code, (result.returncode, err)
+    assert "Traceback" not in err, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    return lines[0]
+
+
+@pytest.fixture(scope="session")
+def corpus_text() -> str:
+    """About 120 KB of the project's own generated corpus: enough to learn from in seconds."""
+    text = DEFAULT_CORPUS.read_text(encoding="utf-8")
+    return text[:120_000]
+
+
+@pytest.fixture(scope="session")
+def corpus_file(tmp_path_factory, corpus_text) -> Path:
+    path = tmp_path_factory.mktemp("corpus") / "corpus.txt"
+    path.write_text(corpus_text, encoding="utf-8")
+    return path
+
+
+SMALL_MODEL = ["--hidden", "64", "--embed", "16", "--layers", "1", "--batch-size", "16",
+               "--seq-len", "40", "--lr", "0.01"]
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory, corpus_file) -> Path:
+    """A small char-LM trained briefly through the CLI, shared by the sampling tests."""
+    out = tmp_path_factory.mktemp("model") / "model.pt"
+    result = run_cli("train", "charlm", corpus_file, "-o", out, *SMALL_MODEL, "--steps", "300",
+                     "--eval-every", "100", "--random-seed", "3")
+    assert result.returncode == 0, result.stderr.decode()
+    return out
