@@ -88,6 +88,20 @@ FILES: dict[tuple[str, ...], list[tuple[str, str]]] = {
         ("IDS.npy (--data)",
          _IDS_FORMAT + " Written by `rnntool vocab --encode`; memory-mapped read-only."),
     ],
+    ("parse",): [
+        ("FILES",
+         "One item a line: a bracketed tree, e.g. `(3 (2 not) (3 good))` or "
+         "`(S (NP (DT the) (NN cat)) (VP (VBD sat)))`, labels optional, or a raw sentence."),
+        ("FILE (--grammar)",
+         "A context-free grammar in NLTK's notation, one or more rules a line: "
+         "`S -> NP VP`, `NP -> 'the' N | N`, optionally with probabilities in brackets "
+         "(`[0.7]`) that sum to 1 for each left-hand side."),
+        ("FILE (--treebank)",
+         "Bracketed trees, one a line, from which a probabilistic grammar is induced."),
+        ("standard output",
+         "One binary tree a line in bracket notation (or drawings with --output pretty), "
+         "line for line with the input."),
+    ],
     ("sample",): [
         ("CKPT",
          _CKPT_FORMAT + " `rnntool sample` needs a checkpoint of kind charlm and format "

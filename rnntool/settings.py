@@ -23,7 +23,7 @@ class CharLMSettings:
     dropout: float = 0.0
     # data
     seq_len: int = 100          # truncated BPTT length
-    batch_size: int = 32        # contiguous streams per batch
+    batch_size: int = 16        # contiguous streams per batch
     val_frac: float = 0.1       # the last fraction of the text, contiguous, is held out
     # optimization
     lr: float = 3e-3            # peak learning rate (Adam)

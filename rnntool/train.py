@@ -63,7 +63,7 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
     batches = StreamBatches(train_ids, settings.batch_size, settings.seq_len, "training text")
     model = CharLM(len(vocab), embed=settings.embed, hidden=settings.hidden,
                    layers=settings.layers, cell=settings.cell, dropout=settings.dropout)
-    params = [p for p in model.parameters()]
+    params = list(model.parameters())
     optimizer = torch.optim.Adam(params, lr=settings.lr)
     total_steps = math.ceil(settings.epochs * len(batches))
     if settings.steps is not None:
@@ -109,7 +109,7 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
                          "lr": optimizer.param_groups[0]["lr"]}
                 message = f"step {step}: train loss {train_loss:.4f}"
                 if val_ids is not None:
-                    val_loss = lm_loss(model, val_ids, settings.batch_size, settings.seq_len)
+                    val_loss = lm_loss(model, val_ids)
                     entry.update(val_loss=val_loss, val_bpc=bits(val_loss))
                     message += f", validation loss {val_loss:.4f} nats/char ({bits(val_loss):.4f} bits/char)"
                 record["history"].append(entry)

@@ -15,7 +15,8 @@ DEFAULT_CORPUS = ROOT / "corpora" / "default.txt"
 
 def run_cli(*args, input: bytes | str | None = None, cwd=None, env=None, timeout=300):
     """Run ``python -m rnntool ARGS`` and return the CompletedProcess (bytes stdout/stderr)."""
-    full_env = dict(os.environ, RNNTOOL_LOG_INTERVAL="1000", OMP_NUM_THREADS="2")
+    # One thread: the test models are tiny, and a busy machine then slows them least.
+    full_env = dict(os.environ, RNNTOOL_LOG_INTERVAL="1000", OMP_NUM_THREADS="1")
     full_env.update(env or {})
     if isinstance(input, str):
         input = input.encode("utf-8")

@@ -145,7 +145,8 @@ def test_random_texts_match_reference(texts, level, lowercase, tokenizer, chunk,
         if empty:
             with pytest.raises(InputError, match="the input is empty"):
                 build_and_encode(write_files(directory, texts),
-                                 os.path.join(directory, "ids.npy"), level)
+                                 os.path.join(directory, "ids.npy"), level,
+                                 lowercase=lowercase, tokenizer=tokenizer)
             return
         check_all_paths(directory, texts, level, lowercase=lowercase, tokenizer=tokenizer,
                         min_count=min_count)

@@ -15,6 +15,7 @@ import click
 
 from rnntool import __version__
 from rnntool.cli import sample, train, vocab
+from rnntool.cli import parse
 from rnntool.console import error_line
 from rnntool.errors import RnnToolError
 
@@ -71,6 +72,7 @@ def cli() -> None:
 cli.add_command(vocab.command)
 cli.add_command(train.group)
 cli.add_command(sample.command)
+cli.add_command(parse.command)
 
 
 def main(argv: list[str] | None = None) -> None:

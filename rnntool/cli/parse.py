@@ -1,0 +1,83 @@
+"""``rnntool parse``: one binary tree per input line, from bracketed trees or raw sentences."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from rnntool.cli.common import encoding_option, errors_option, input_paths
+from rnntool.console import warn
+
+
+@click.command("parse", epilog="""\b
+Examples:
+  rnntool parse sst/train.txt > train.trees
+  rnntool parse --output pretty <<< '(S (NP the old man) (VP sat))'
+  echo 'The cat sat on the mat .' | rnntool parse --treebank sst/train.txt
+  rnntool parse --input text --grammar toy.cfg --shape balanced sentences.txt
+  rnntool parse --strict --factor left --keep-unary ptb-one-per-line.txt | head
+""")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
+@click.option("--input", "input_kind", type=click.Choice(["auto", "trees", "text"]),
+              default="auto", show_default=True,
+              help="What a line holds: a bracketed tree, a raw sentence, or either (auto: a "
+                   "line starting with '(' is a tree).")
+@click.option("--output", "output_format", type=click.Choice(["brackets", "pretty"]),
+              default="brackets", show_default=True,
+              help="One tree a line in bracket notation, or NLTK's drawing of each tree "
+                   "followed by an empty line.")
+@click.option("--factor", type=click.Choice(["right", "left"]), default="right",
+              show_default=True,
+              help="How nodes with more than two children are binarized (NLTK's "
+                   "chomsky_normal_form): new nodes to the right or to the left.")
+@click.option("--collapse-unary/--keep-unary", default=True, show_default=True,
+              help="Merge a phrase node whose only child is a phrase into one node "
+                   "labelled A+B (NLTK's collapse_unary; part-of-speech nodes and the "
+                   "root are kept).")
+@click.option("--grammar", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Parse sentences with this CFG or PCFG in NLTK's notation "
+                   "(S -> NP VP [1.0]); a CFG's rules count as equally likely.")
+@click.option("--treebank", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Parse sentences with a PCFG induced from these bracketed trees (one a "
+                   "line), exact Viterbi; words it never saw still parse, as rare words do. "
+                   "With --grammar too, it is tried second.")
+@click.option("--shape", type=click.Choice(["right", "left", "balanced"]), default="right",
+              show_default=True,
+              help="Structure for sentences without a grammar, or that no grammar covers "
+                   "(then with a warning): right- or left-branching, or balanced.")
+@click.option("--strict", is_flag=True,
+              help="Stop with an error at a blank or malformed line, instead of writing an "
+                   "empty line and a warning.")
+@encoding_option
+@errors_option
+def command(files, input_kind, output_format, factor, collapse_unary, grammar, treebank, shape,
+            strict, encoding, decode_errors):
+    """Write one binary tree per input line, from bracketed trees or raw sentences.
+
+    Reads FILES ('-' or none: stdin), one item a line: a bracketed tree in Penn Treebank or
+    Stanford Sentiment Treebank style (labels optional, leaves split on ASCII whitespace
+    only, PTB escapes kept as they are), or a raw sentence. Trees are binarized with NLTK;
+    sentences are tokenized with NLTK's TreebankWordTokenizer and given structure by
+    --grammar, then --treebank, then --shape, whichever comes first and parses them.
+
+    Output lines match input lines one to one: a blank or malformed line gives an empty
+    line and a warning on stderr naming the file and line (or, with --strict, an error).
+    """
+    from rnntool import trees
+
+    paths = input_paths(files, "trees or sentences")
+    options = dict(encoding=encoding, errors=decode_errors)
+    parsers = []
+    if grammar:
+        parsers.append(trees.load_grammar(grammar, **options))
+    if treebank:
+        parsers.append(trees.load_treebank_grammar(treebank, factor=factor,
+                                                   collapse=collapse_unary, **options))
+    maker = trees.TreeMaker(input_kind=input_kind, grammars=parsers, shape=shape,
+                            factor=factor, collapse=collapse_unary)
+    out = sys.stdout
+    for record in trees.parse_files(paths, maker, output=output_format, strict=strict,
+                                    warn=warn, **options):
+        out.write(record)
+    out.flush()
