@@ -9,7 +9,8 @@ produced them. Pass the corpus path; corpora from ../shared/data are never copie
 throughput: a 2-layer LSTM (hidden 512, seq-len 100, batch 64) trained by the real
 ``rnntool train charlm`` command, by a bare torch loop over the same model, and by a naive
 loop stepping an explicit LSTM cell in Python, measured in the same run, alternating.
-Sampling: ``rnntool sample`` against a bare loop stepping nn.LSTM one character at a time.
+Sampling: ``rnntool sample`` against a bare loop stepping nn.LSTM one character at a time,
+with oneDNN off as rnntool steps and with torch's defaults.
 quality: ``rnntool train charlm TEXT --max-time BUDGET`` with default settings; reports the
 best validation loss (last 10% of the text) in nats and bits per character.
 """
@@ -40,8 +41,9 @@ def rnntool_cmd(*args) -> list[str]:
     return [sys.executable, "-m", "rnntool", *map(str, args)]
 
 
-def bare_loop(ids: np.ndarray, vocab_size: int, steps: int, warmup: int = 3) -> float:
-    """Characters per second of a minimal torch training loop over the same model."""
+def bare_loop(ids: np.ndarray, vocab_size: int, steps: int, warmup: int = 0) -> float:
+    """Characters per second of a minimal torch training loop over the same model, timed
+    from its first step as rnntool's loop is."""
     torch.manual_seed(0)
     h, L, B = SHAPE["hidden"], SHAPE["seq_len"], SHAPE["batch_size"]
     emb, rnn = nn.Embedding(vocab_size, SHAPE["embed"]), nn.LSTM(SHAPE["embed"], h, SHAPE["layers"])
@@ -121,7 +123,7 @@ def naive_loop(ids: np.ndarray, vocab_size: int, steps: int) -> float:
 def tool_loop(ids_path: str, vocab_path: str, out: str, steps: int) -> tuple[float, float]:
     """(chars/s inside rnntool's training loop, chars/s over the whole process)."""
     args = ["train", "charlm", "--data", ids_path, "--vocab", vocab_path, "-o", out,
-            "--val-frac", "0", "--steps", steps]
+            "--val-frac", "0", "--steps", steps, "--dropout", 0]
     for key, value in SHAPE.items():
         args += [f"--{key.replace('_', '-')}", value]
     start = time.perf_counter()
@@ -131,16 +133,8 @@ def tool_loop(ids_path: str, vocab_path: str, out: str, steps: int) -> tuple[flo
     return training["tokens_seen"] / training["elapsed"], training["tokens_seen"] / wall
 
 
-def sample_rates(ckpt: str, length: int) -> tuple[float, float]:
-    """(chars/s of `rnntool sample` net of start-up, chars/s of a bare stepping loop)."""
-    def timed(n):
-        start = time.perf_counter()
-        subprocess.run(rnntool_cmd("sample", ckpt, "-n", n, "--random-seed", 0),
-                       check=True, stdout=subprocess.DEVNULL)
-        return time.perf_counter() - start
-    tool = length / (timed(length) - timed(1))
-    data = checkpoint.load(ckpt)
-    model = checkpoint.restore_model(data)
+def bare_sampling(model, length: int) -> float:
+    """Characters per second of a bare loop stepping the model one character at a time."""
     x, state = torch.zeros(1, 1, dtype=torch.long), None
     gen = torch.Generator().manual_seed(0)
     with torch.inference_mode():
@@ -148,8 +142,24 @@ def sample_rates(ckpt: str, length: int) -> tuple[float, float]:
         for _ in range(length):
             logits, state = model(x, state)
             x[0, 0] = int(torch.multinomial(torch.softmax(logits[0, 0], -1), 1, generator=gen))
-        bare = length / (time.perf_counter() - start)
-    return tool, bare
+        return length / (time.perf_counter() - start)
+
+
+def sample_rates(ckpt: str, length: int) -> tuple[float, float, float]:
+    """chars/s of `rnntool sample` (net of start-up), of a bare stepping loop with torch's
+    defaults, and of the same loop with oneDNN off as rnntool steps."""
+    from rnntool.sampling import single_step_mode
+    def timed(n):
+        start = time.perf_counter()
+        subprocess.run(rnntool_cmd("sample", ckpt, "-n", n, "--random-seed", 0),
+                       check=True, stdout=subprocess.DEVNULL)
+        return time.perf_counter() - start
+    tool = length / (timed(length) - timed(1))
+    model = checkpoint.restore_model(checkpoint.load(ckpt))
+    default = bare_sampling(model, length)
+    with single_step_mode():
+        native = bare_sampling(model, length)
+    return tool, default, native
 
 
 def throughput(args) -> None:
@@ -165,7 +175,7 @@ def throughput(args) -> None:
             tool.append(inner)
             tool_wall.append(wall)
         naive = naive_loop(ids, len(vocab), args.naive_steps)
-        tool_s, bare_s = sample_rates(os.path.join(tmp, "m.pt"), args.sample_length)
+        tool_s, default_s, bare_s = sample_rates(os.path.join(tmp, "m.pt"), args.sample_length)
     med = statistics.median
     print(f"training, 2x{SHAPE['hidden']} LSTM, seq-len {SHAPE['seq_len']}, batch "
           f"{SHAPE['batch_size']}, {args.steps} steps, median of {args.repeats} alternating runs")
@@ -175,8 +185,9 @@ def throughput(args) -> None:
           f"{med(tool_wall) / med(bare):.3f}  (start-up and saving included)")
     print(f"  naive per-step cell loop  {naive:9.0f} chars/s   {naive / med(bare):.3f}")
     print(f"sampling, {args.sample_length} characters")
-    print(f"  bare stepping loop        {bare_s:9.0f} chars/s   1.00")
+    print(f"  bare loop, oneDNN off     {bare_s:9.0f} chars/s   1.00")
     print(f"  rnntool sample            {tool_s:9.0f} chars/s   {tool_s / bare_s:.3f}")
+    print(f"  bare loop, torch defaults {default_s:9.0f} chars/s   {default_s / bare_s:.3f}")
 
 
 def quality(args) -> None:
@@ -197,7 +208,7 @@ def main() -> None:
     sub = parser.add_subparsers(dest="what", required=True)
     t = sub.add_parser("throughput")
     t.add_argument("--text", required=True)
-    t.add_argument("--steps", type=int, default=40)
+    t.add_argument("--steps", type=int, default=60)
     t.add_argument("--repeats", type=int, default=3)
     t.add_argument("--naive-steps", type=int, default=3)
     t.add_argument("--sample-length", type=int, default=3000)

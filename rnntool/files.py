@@ -15,17 +15,28 @@ from typing import Iterator
 from rnntool.errors import RnnToolError
 
 
-@contextlib.contextmanager
-def atomic_path(path: str) -> Iterator[str]:
-    """Yield a temporary path beside ``path``; on success it is fsynced and renamed to ``path``.
+def check_writable(path: str) -> str:
+    """Raise RnnToolError unless ``path`` can be written; return its directory.
 
-    On any exception the temporary file is removed and ``path`` is left as it was.
+    Commands that write at the end of a long run call this first.
     """
     directory = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise RnnToolError(f"{path}: is a directory; give a file name to write")
     if not os.path.isdir(directory):
         raise RnnToolError(f"{path}: directory {directory} does not exist")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise RnnToolError(f"{path}: permission denied (cannot write in {directory})")
+    return directory
+
+
+@contextlib.contextmanager
+def atomic_path(path: str) -> Iterator[str]:
+    """Yield a temporary path beside ``path``; on success it is fsynced and renamed to ``path``.
+
+    On any exception the temporary file is removed and ``path`` is left as it was.
+    """
+    directory = check_writable(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
                                    dir=directory)

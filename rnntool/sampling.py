@@ -8,6 +8,8 @@ stdout (the command does that), training.
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from typing import Iterator
 
 from rnntool.errors import RnnToolError
@@ -32,6 +34,8 @@ def generate(model, vocab, prime: str, length: int, *, temperature: float = 1.0,
 
     ``temperature`` divides the logits; ``top_k`` keeps the k most likely tokens;
     ``greedy`` always takes the most likely one. Reserved tokens are never produced.
+    While the generator is suspended between tokens, torch's oneDNN switch stays off
+    (see ``single_step_mode``); it is restored when the generator ends or is closed.
     """
     import torch
 
@@ -53,18 +57,41 @@ def generate(model, vocab, prime: str, length: int, *, temperature: float = 1.0,
         logits, state = model(ids)
         last = logits[-1, 0]
         step_input = torch.zeros(1, 1, dtype=torch.long)
-        for _ in range(length):
-            scores = last.masked_fill(banned, float("-inf"))
-            if greedy:
-                token = int(scores.argmax())
-            else:
-                scores = scores / temperature
-                if top_k is not None and top_k < len(vocab):
-                    kth = torch.topk(scores, max(1, top_k)).values[-1]
-                    scores = scores.masked_fill(scores < kth, float("-inf"))
-                probs = torch.softmax(scores, dim=-1)
-                token = int(torch.multinomial(probs, 1, generator=generator))
-            yield vocab.tokens[token]
-            step_input[0, 0] = token
-            logits, state = model(step_input, state)
-            last = logits[0, 0]
+        with single_step_mode():
+            yield from _steps(model, vocab, last, state, step_input, length, banned,
+                              temperature, top_k, greedy, generator)
+
+
+@contextlib.contextmanager
+def single_step_mode():
+    """Run recurrent layers one time step at a time without oneDNN (MKL-DNN).
+
+    oneDNN's fused RNN kernels win on whole sequences (training, the prime) but cost
+    milliseconds of set-up per call, which for one time step is about eight times the work
+    itself; torch's native kernels step a 2x512 LSTM far faster.
+    """
+    import torch
+    with warnings.catch_warnings():  # the switch warns about GPU features this build lacks
+        warnings.simplefilter("ignore")
+        with torch.backends.mkldnn.flags(enabled=False):
+            yield
+
+
+def _steps(model, vocab, last, state, step_input, length, banned, temperature, top_k,
+           greedy, generator):
+    import torch
+    for _ in range(length):
+        scores = last.masked_fill(banned, float("-inf"))
+        if greedy:
+            token = int(scores.argmax())
+        else:
+            scores = scores / temperature
+            if top_k is not None and top_k < len(vocab):
+                kth = torch.topk(scores, max(1, top_k)).values[-1]
+                scores = scores.masked_fill(scores < kth, float("-inf"))
+            probs = torch.softmax(scores, dim=-1)
+            token = int(torch.multinomial(probs, 1, generator=generator))
+        yield vocab.tokens[token]
+        step_input[0, 0] = token
+        logits, state = model(step_input, state)
+        last = logits[0, 0]

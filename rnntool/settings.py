@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 from rnntool.errors import RnnToolError
 
+#: Passes over the text when no limit at all is given.
+DEFAULT_EPOCHS = 10
+
 
 @dataclass
 class CharLMSettings:
@@ -20,7 +23,7 @@ class CharLMSettings:
     layers: int = 2
     hidden: int = 256
     embed: int = 64
-    dropout: float = 0.0
+    dropout: float = 0.1
     # data
     seq_len: int = 100          # truncated BPTT length
     batch_size: int = 16        # contiguous streams per batch
@@ -30,8 +33,8 @@ class CharLMSettings:
     min_lr_frac: float = 0.05   # the cosine schedule ends at lr * min_lr_frac
     warmup: int = 50            # steps of linear warmup
     clip: float = 1.0           # global gradient-norm limit (0: no clipping)
-    # length of the run: whichever limit comes first
-    epochs: float = 10.0
+    # length of the run: whichever limit comes first; with none given, DEFAULT_EPOCHS
+    epochs: float | None = None
     steps: int | None = None
     max_time: float | None = None  # seconds of training
     # validation
@@ -50,10 +53,17 @@ class CharLMSettings:
             raise RnnToolError("--val-frac must be in [0, 1)")
         if self.lr <= 0:
             raise RnnToolError("--lr must be positive")
-        if self.epochs <= 0 or (self.steps is not None and self.steps < 1):
+        if (self.epochs is not None and self.epochs <= 0) or (
+                self.steps is not None and self.steps < 1):
             raise RnnToolError("--epochs and --steps must be positive")
         if self.max_time is not None and self.max_time <= 0:
             raise RnnToolError("--max-time must be positive")
+
+    def passes(self) -> float | None:
+        """How many passes over the training text the run may make (None: no such limit)."""
+        if self.epochs is None and self.steps is None and self.max_time is None:
+            return DEFAULT_EPOCHS
+        return self.epochs
 
     def validation_interval(self, val_tokens: int) -> int:
         """Steps between validations: ``eval_every``, or by default often enough to follow

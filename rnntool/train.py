@@ -65,9 +65,10 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
                    layers=settings.layers, cell=settings.cell, dropout=settings.dropout)
     params = list(model.parameters())
     optimizer = torch.optim.Adam(params, lr=settings.lr)
-    total_steps = math.ceil(settings.epochs * len(batches))
-    if settings.steps is not None:
-        total_steps = min(total_steps, settings.steps)
+    limits = [settings.steps or math.inf]
+    if settings.passes() is not None:
+        limits.append(math.ceil(settings.passes() * len(batches)))
+    total_steps = min(limits)  # infinite only when --max-time alone ends the run
     eval_every = settings.validation_interval(0 if val_ids is None else len(val_ids))
     is_main = rank == 0
     reporter = progress or ProgressReporter("train charlm", enabled=is_main)

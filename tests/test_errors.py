@@ -150,3 +150,12 @@ def test_vocab_of_the_wrong_level_or_ids_of_another_vocab(tmp_path, corpus_file)
     not_npy.write_text("hello")
     assert_one_line_error(run_cli("train", "charlm", "--data", not_npy, "--vocab",
                                   tmp_path / "big.vocab"), "not a readable .npy")
+
+
+def test_unwritable_output_is_refused_before_training(tmp_path, corpus_file):
+    result = run_cli("train", "charlm", corpus_file, "-o", tmp_path / "no" / "m.pt")
+    assert_one_line_error(result, "does not exist")
+    assert b"training a" not in result.stderr
+    as_dir = run_cli("train", "charlm", corpus_file, "-o", tmp_path)
+    assert as_dir.returncode == 2 and b"is a directory" in as_dir.stderr
+

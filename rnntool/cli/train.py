@@ -11,7 +11,7 @@ import tempfile
 import click
 
 from rnntool.cli.common import DURATION, encoding_option, errors_option, input_paths
-from rnntool.settings import CharLMSettings
+from rnntool.settings import DEFAULT_EPOCHS, CharLMSettings
 
 D = CharLMSettings()  # the defaults, in one place
 
@@ -58,7 +58,8 @@ Examples:
 @click.option("--clip", type=click.FloatRange(min=0), metavar="NORM", default=D.clip, show_default=True,
               help="Clip gradients to this global norm (0: off).")
 @click.option("--epochs", type=click.FloatRange(min=0, min_open=True), metavar="X", default=D.epochs,
-              show_default=True, help="Passes over the training text (may be fractional).")
+              help="Passes over the training text (may be fractional; default: "
+                   f"{DEFAULT_EPOCHS} when neither --steps nor --max-time is given).")
 @click.option("--steps", type=click.IntRange(min=1), metavar="N", default=None,
               help="Stop after this many batches.")
 @click.option("--max-time", type=DURATION, default=None,
@@ -80,16 +81,18 @@ def charlm(files, output, data_path, vocab_path, encoding, decode_errors, **sett
     """Train a character-level language model on text.
 
     Reads text from FILES ('-' or none: stdin) once, encoding it to a temporary id array
-    that training reads from then on, or an encoded corpus with --data. The model is an embedding, stacked LSTM/GRU/RNN layers and a linear
-    output. Training is stateful truncated backpropagation through time: each batch row is
+    that training reads from then on, or an encoded corpus with --data. The model is an
+    embedding, stacked LSTM/GRU/RNN layers and a linear output. Training is stateful truncated backpropagation through time: each batch row is
     a contiguous stream and the hidden state carries over from batch to batch. The last
     --val-frac of the text is held out; validation loss is reported in nats and bits per
     character, and the checkpoint is written whenever it improves.
 
-    Training stops at whichever comes first of --epochs, --steps and --max-time.
+    Training stops at whichever comes first of --epochs, --steps and --max-time; with none
+    of them, after 10 passes over the text.
     """
     from rnntool import vocab as vocablib
     from rnntool.errors import RnnToolError
+    from rnntool.files import check_writable
     from rnntool.train import train_charlm
 
     if data_path and files:
@@ -98,6 +101,7 @@ def charlm(files, output, data_path, vocab_path, encoding, decode_errors, **sett
         raise click.UsageError("--data needs --vocab (the vocabulary it was encoded with)")
     settings = CharLMSettings(**settings)
     settings.check()
+    check_writable(output)  # fail now, not after hours of training
     with contextlib.ExitStack() as stack:
         vocab = vocablib.Vocab.load(vocab_path) if vocab_path else None
         if vocab is not None and vocab.level != "char":

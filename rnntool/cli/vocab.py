@@ -60,11 +60,10 @@ def command(files, output, level, tokenizer, min_count, max_size, lowercase, enc
         sys.stdout.flush()
     else:
         vocab.save(output)
-    seen = sum(vocab.counts)
-    unit = "characters" if level == "char" else "tokens"
+    unit = "characters" if level == "char" else "words"
     where = "stdout" if output == "-" else output
     message = (f"vocab: {len(vocab)} entries ({len(vocab) - vocab.num_reserved} {unit} and "
                f"{vocab.num_reserved} reserved) written to {where}")
     if encode_path:
         message += f"; ids ({vocab.dtype}) written to {encode_path}"
-    info(message + f"; {seen:,} {unit} in the vocabulary's counts")
+    info(message)
