@@ -55,6 +55,22 @@ def format_rate(per_second: float) -> str:
     return f"{per_second:.0f}"
 
 
+def env_seconds(name: str, default: float) -> float:
+    """A number of seconds from the environment; a value that is not one is ignored, with a
+    warning."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:
+        warn(f"{name}={value!r} is not a number of seconds; using {default:g}")
+        return default
+    return seconds
+
+
 class ProgressReporter:
     """Reports training progress: a rich bar on a terminal, plain lines otherwise.
 
@@ -71,8 +87,8 @@ class ProgressReporter:
         plain_env = os.environ.get("RNNTOOL_PLAIN_PROGRESS", "") not in ("", "0")
         self.plain = (force_plain if force_plain is not None
                       else plain_env or not stderr_is_terminal())
-        self.interval = interval if interval is not None else float(
-            os.environ.get("RNNTOOL_LOG_INTERVAL", "10"))
+        self.interval = interval if interval is not None else env_seconds(
+            "RNNTOOL_LOG_INTERVAL", 10.0)
         self._last_line = 0.0
         self._bar = None
         self._task = None

@@ -22,25 +22,21 @@ class StreamBatches:
     last batch of a pass may be shorter in time. ``len()`` is the number of batches a pass.
     """
 
-    def __init__(self, ids: np.ndarray, batch_size: int, seq_len: int, what: str = "data"):
+    def __init__(self, ids: np.ndarray, batch_size: int, seq_len: int, what: str = "data",
+                 unit: str = "tokens"):
         if batch_size < 1 or seq_len < 1:
             raise ValueError("batch_size and seq_len must be positive")
         self.stream_len = len(ids) // batch_size
         if self.stream_len < 2:
             raise RnnToolError(
-                f"the {what} holds {len(ids)} tokens, too few for {batch_size} streams of at "
-                f"least 2 tokens; use more text or a smaller --batch-size")
+                f"the {what} holds {len(ids):,} {unit}, too few for {batch_size} streams of "
+                f"at least 2; use more text or a smaller --batch-size")
         self.streams = ids[:self.stream_len * batch_size].reshape(batch_size, self.stream_len)
         self.batch_size = batch_size
         self.seq_len = seq_len
 
     def __len__(self) -> int:
         return math.ceil((self.stream_len - 1) / self.seq_len)
-
-    @property
-    def tokens_per_pass(self) -> int:
-        """How many targets one pass predicts."""
-        return (self.stream_len - 1) * self.batch_size
 
     def __getitem__(self, index: int):
         import torch

@@ -17,13 +17,17 @@ def bits(nats: float) -> float:
     return nats / LN2
 
 
-def lm_loss(model, ids: np.ndarray, batch_size: int = 64, seq_len: int = 256) -> float:
-    """Mean loss of a language model over the whole of ``ids``, read as carried streams."""
+def lm_loss(model, ids: np.ndarray, batch_size: int = 64, seq_len: int = 256,
+            min_stream: int = 1024) -> float:
+    """Mean loss of a language model on ``ids``, read as up to ``batch_size`` side-by-side
+    streams with the state carried along each (fewer streams for a short text, so that each
+    is at least ``min_stream`` long). The first token of each stream and the last
+    ``len(ids) % streams`` tokens are not predicted."""
     import torch
     import torch.nn.functional as F
     from rnntool.data import StreamBatches
 
-    batch_size = max(1, min(batch_size, len(ids) // 2))
+    batch_size = max(1, min(batch_size, len(ids) // min_stream))
     batches = StreamBatches(ids, batch_size, seq_len, what="evaluation text")
     was_training = model.training
     model.eval()

@@ -34,8 +34,11 @@ def check_writable(path: str) -> str:
 def atomic_path(path: str) -> Iterator[str]:
     """Yield a temporary path beside ``path``; on success it is fsynced and renamed to ``path``.
 
-    On any exception the temporary file is removed and ``path`` is left as it was.
+    On any exception the temporary file is removed and ``path`` is left as it was. A symbolic
+    link is followed (the file it points to is replaced, the link stays), and an existing
+    file keeps its permissions.
     """
+    path = os.path.realpath(path)
     directory = check_writable(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
@@ -47,7 +50,10 @@ def atomic_path(path: str) -> Iterator[str]:
         yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
-        mode = _default_mode()
+        try:
+            mode = os.stat(path).st_mode & 0o7777
+        except FileNotFoundError:
+            mode = _default_mode()
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:

@@ -13,7 +13,7 @@ import warnings
 from typing import Iterator
 
 from rnntool.errors import RnnToolError
-from rnntool.vocab import UNK
+from rnntool.vocab import BOS, PAD, UNK
 
 
 def describe_chars(chars: list[str]) -> str:
@@ -21,7 +21,8 @@ def describe_chars(chars: list[str]) -> str:
 
 
 def default_prime(vocab) -> str:
-    """What to prime with when the user gives no seed: a line start, if the text had one."""
+    """What to prime with when the user gives no seed: a line end, if the text had one,
+    else its most frequent token."""
     if "\n" in vocab.index:
         return "\n"
     return vocab.tokens[vocab.num_reserved]
@@ -30,15 +31,15 @@ def default_prime(vocab) -> str:
 def generate(model, vocab, prime: str, length: int, *, temperature: float = 1.0,
              top_k: int | None = None, greedy: bool = False,
              generator=None) -> Iterator[str]:
-    """Yield ``length`` tokens (as text) continuing ``prime``.
+    """An iterator over ``length`` tokens (as text) continuing ``prime``.
 
     ``temperature`` divides the logits; ``top_k`` keeps the k most likely tokens;
     ``greedy`` always takes the most likely one. Reserved tokens are never produced.
-    While the generator is suspended between tokens, torch's oneDNN switch stays off
-    (see ``single_step_mode``); it is restored when the generator ends or is closed.
+    The arguments are checked here, before anything is generated, so a caller can reject a
+    bad prime before writing anything. While the iterator is suspended between tokens,
+    torch's oneDNN switch stays off (see ``single_step_mode``); it is restored when the
+    iterator ends or is closed.
     """
-    import torch
-
     if not prime:
         raise RnnToolError("the prime text is empty")
     unknown = vocab.unknown_in(prime)
@@ -46,20 +47,41 @@ def generate(model, vocab, prime: str, length: int, *, temperature: float = 1.0,
         raise RnnToolError(f"the seed holds characters the model's vocabulary lacks: "
                            f"{describe_chars(unknown[:10])}"
                            + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""))
-    if temperature <= 0:
+    if not temperature > 0:
         raise RnnToolError("--temperature must be positive (use --greedy for the most likely text)")
-    ids = torch.from_numpy(vocab.encode(prime).astype("int64")).view(-1, 1)
+    return _stream(model, vocab, vocab.encode(prime), length, temperature, top_k, greedy,
+                   generator)
+
+
+def _stream(model, vocab, prime_ids, length, temperature, top_k, greedy, generator):
+    import torch
+
     banned = torch.zeros(len(vocab), dtype=torch.bool)
-    banned[:vocab.num_reserved] = True
-    banned[UNK] = True
+    banned[[PAD, UNK]] = True  # never a character of the text (</s> of a word model is)
+    if vocab.level == "word":
+        banned[BOS] = True
     model.eval()
     with torch.inference_mode():
-        logits, state = model(ids)
+        logits, state = model(torch.from_numpy(prime_ids.astype("int64")).view(-1, 1))
         last = logits[-1, 0]
         step_input = torch.zeros(1, 1, dtype=torch.long)
         with single_step_mode():
-            yield from _steps(model, vocab, last, state, step_input, length, banned,
-                              temperature, top_k, greedy, generator)
+            for _ in range(length):
+                scores = last.masked_fill(banned, float("-inf"))
+                if greedy:
+                    token = int(scores.argmax())
+                else:
+                    # Shift before dividing, so even a tiny temperature cannot overflow.
+                    scores = (scores - scores.max()) / temperature
+                    if top_k is not None and top_k < len(vocab):
+                        kth = torch.topk(scores, top_k).values[-1]
+                        scores = scores.masked_fill(scores < kth, float("-inf"))
+                    token = int(torch.multinomial(torch.softmax(scores, dim=-1), 1,
+                                                  generator=generator))
+                yield vocab.tokens[token]
+                step_input[0, 0] = token
+                logits, state = model(step_input, state)
+                last = logits[0, 0]
 
 
 @contextlib.contextmanager
@@ -75,23 +97,3 @@ def single_step_mode():
         warnings.simplefilter("ignore")
         with torch.backends.mkldnn.flags(enabled=False):
             yield
-
-
-def _steps(model, vocab, last, state, step_input, length, banned, temperature, top_k,
-           greedy, generator):
-    import torch
-    for _ in range(length):
-        scores = last.masked_fill(banned, float("-inf"))
-        if greedy:
-            token = int(scores.argmax())
-        else:
-            scores = scores / temperature
-            if top_k is not None and top_k < len(vocab):
-                kth = torch.topk(scores, max(1, top_k)).values[-1]
-                scores = scores.masked_fill(scores < kth, float("-inf"))
-            probs = torch.softmax(scores, dim=-1)
-            token = int(torch.multinomial(probs, 1, generator=generator))
-        yield vocab.tokens[token]
-        step_input[0, 0] = token
-        logits, state = model(step_input, state)
-        last = logits[0, 0]

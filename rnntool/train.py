@@ -60,7 +60,8 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
     settings.check()
     torch.manual_seed(settings.random_seed)
     train_ids, val_ids = split_train_val(ids, settings.val_frac)
-    batches = StreamBatches(train_ids, settings.batch_size, settings.seq_len, "training text")
+    batches = StreamBatches(train_ids, settings.batch_size, settings.seq_len, "training text",
+                            "characters")
     model = CharLM(len(vocab), embed=settings.embed, hidden=settings.hidden,
                    layers=settings.layers, cell=settings.cell, dropout=settings.dropout)
     params = list(model.parameters())
@@ -90,10 +91,11 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
     running, running_n = 0.0, 0
     train_seconds = 0.0
     start = time.monotonic()
+    validation = ("no validation" if val_ids is None else
+                  f"validating on the last {len(val_ids):,} every {eval_every} steps")
     reporter.message(f"training a {settings.layers}x{settings.hidden} {settings.cell} on "
                      f"{len(train_ids):,} characters ({len(batches)} batches of "
-                     f"{settings.batch_size}x{settings.seq_len} a pass), validating on "
-                     f"{0 if val_ids is None else len(val_ids):,}")
+                     f"{settings.batch_size}x{settings.seq_len} a pass), {validation}")
     with reporter:
         while True:
             elapsed = time.monotonic() - start
@@ -117,9 +119,11 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
                 record.update(step=step, epoch=entry["epoch"], elapsed=elapsed)
                 if val_ids is not None:
                     if not math.isfinite(val_loss):
-                        raise RnnToolError(f"validation loss is {val_loss} at step {step}; "
-                                           f"training stopped, {output} keeps the last good "
-                                           f"model")
+                        raise RnnToolError(
+                            f"validation loss is {val_loss} at step {step}; training stopped"
+                            + (f", {output} keeps the last good model" if saved["step"]
+                               else "; nothing was saved") +
+                            " (try a lower --lr or a --clip value)")
                     best = record["best_val_loss"]
                     if best is None or val_loss < best:
                         record["best_val_loss"] = val_loss
@@ -156,6 +160,7 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
             running_n += 1
             step += 1
             record["tokens_seen"] += targets.numel()
+            done = max(done, step / total_steps)
             reporter.update(done, [f"step {step}", f"loss {value:.3f}",
                                    f"{format_rate(record['tokens_seen'] / max(train_seconds, 1e-9))} chars/s",
                                    f"lr {lr:.2e}"])

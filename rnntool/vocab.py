@@ -106,12 +106,26 @@ class Vocab:
     _index: dict[str, int] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        """Check the invariants, whatever the source (file, checkpoint, counts): ValueError."""
         if self.level not in LEVELS:
-            raise ValueError(f"level must be one of {LEVELS}")
-        if list(self.tokens[:self.num_reserved]) != list(RESERVED[self.level]):
-            raise ValueError("a vocabulary starts with its reserved tokens")
+            raise ValueError(f"level must be one of {', '.join(LEVELS)}")
+        reserved = RESERVED[self.level]
+        if tuple(self.tokens[:len(reserved)]) != reserved:
+            raise ValueError(f"a {self.level} vocabulary starts with the reserved tokens "
+                             f"{' '.join(reserved)}")
         if len(self.counts) != len(self.tokens):
             raise ValueError("tokens and counts differ in length")
+        if not all(isinstance(t, str) and t for t in self.tokens):
+            raise ValueError("every token is a non-empty string")
+        if len(set(self.tokens)) != len(self.tokens):
+            dup = next(t for t, c in collections.Counter(self.tokens).items() if c > 1)
+            raise ValueError(f"token {escape_token(dup)!r} appears twice")
+        if self.level == "char" and any(len(t) != 1 for t in self.tokens[len(reserved):]):
+            bad = next(t for t in self.tokens[len(reserved):] if len(t) != 1)
+            raise ValueError(f"char vocabulary holds {escape_token(bad)!r}, which is not one "
+                             f"character")
+        if self.tokenizer is not None and self.tokenizer not in textio.TOKENIZERS:
+            raise ValueError(f"unknown tokenizer {self.tokenizer!r}")
 
     # construction ------------------------------------------------------------------------
     @classmethod
@@ -243,7 +257,7 @@ class Vocab:
 
     @classmethod
     def loads(cls, content: str, name: str = "<vocab>") -> "Vocab":
-        lines = content.split("\n")
+        lines = content.removeprefix("\ufeff").split("\n")  # an editor may add a BOM
         if not lines or lines[0].strip() != FILE_MAGIC:
             raise InputError(f"{name}: line 1: not an rnntool vocabulary file "
                              f"(it should start with {FILE_MAGIC!r})")
@@ -281,21 +295,11 @@ class Vocab:
         level = meta.get("level")
         if level not in LEVELS:
             raise InputError(f"{name}: the header names no level (char or word)")
-        reserved = RESERVED[level]
-        if tuple(tokens[:len(reserved)]) != reserved:
-            raise InputError(f"{name}: a {level} vocabulary starts with the reserved tokens "
-                             f"{' '.join(reserved)}")
-        if len(set(tokens)) != len(tokens):
-            dup = next(t for t, c in collections.Counter(tokens).items() if c > 1)
-            raise InputError(f"{name}: token {escape_token(dup)!r} appears twice")
-        if level == "char" and any(len(t) != 1 for t in tokens[len(reserved):]):
-            bad = next(t for t in tokens[len(reserved):] if len(t) != 1)
-            raise InputError(f"{name}: char vocabulary holds {escape_token(bad)!r}, "
-                             f"which is not one character")
         tokenizer = meta.get("tokenizer") if level == "word" else None
-        if tokenizer is not None and tokenizer not in textio.TOKENIZERS:
-            raise InputError(f"{name}: unknown tokenizer {tokenizer!r}")
-        return cls(level, tokens, counts, meta.get("lowercase") == "yes", tokenizer)
+        try:
+            return cls(level, tokens, counts, meta.get("lowercase") == "yes", tokenizer)
+        except ValueError as exc:
+            raise InputError(f"{name}: {exc}") from None
 
     @classmethod
     def load(cls, path: str) -> "Vocab":
@@ -640,20 +644,17 @@ def build_and_encode(paths: Sequence[str], out_path: str, level: str = "char", *
     return vocab
 
 
-def encode_files(paths: Sequence[str], vocab: Vocab, out_path: str, total: int | None = None,
-                 *, encoding: str = "utf-8", errors: str = "strict") -> int:
+def encode_files(paths: Sequence[str], vocab: Vocab, out_path: str, *,
+                 encoding: str = "utf-8", errors: str = "strict") -> int:
     """Write the ids of the inputs to ``out_path`` as a ``.npy`` array, atomically.
 
-    Returns the number of ids. ``total``, when given, is the number expected (``Counts.total``
-    from counting the same inputs); RnnToolError if the input turns out to differ.
+    Returns the number of ids.
     """
     with atomic_path(out_path) as tmp, _Spool(os.path.dirname(tmp)) as spool:
         scanner = _scan(paths, vocab.level, tokenizer=vocab.tokenizer or "regexp",
                         lowercase=vocab.lowercase, encoding=encoding, errors=errors,
                         spool=spool)
         found = scanner.counts().total
-        if total is not None and found != total:
-            raise RnnToolError("the input changed while it was being encoded")
         _write_npy(tmp, vocab.dtype, found, map(scanner.mapper(vocab), spool.read()))
     return found
 

@@ -158,3 +158,14 @@ def test_progress_bar_on_a_terminal(tmp_path, corpus_file):
     assert stdout == b""
     assert "━" in screen and "train charlm" in screen  # the bar and its label
     assert "validation loss" in screen
+
+
+def test_a_rejected_prime_writes_nothing(trained_model):
+    result = run_cli("sample", trained_model, "--seed", "héllo ✓")
+    assert result.returncode == 1 and result.stdout == b""
+    tiny = run_cli("sample", trained_model, "--temperature", "1e-45", "-n", "20",
+                   "--random-seed", "1")
+    assert tiny.returncode == 0, tiny.stderr
+    greedy = run_cli("sample", trained_model, "--greedy", "-n", "20")
+    assert tiny.stdout == greedy.stdout  # a vanishing temperature is greedy decoding
+    assert run_cli("sample", trained_model, "-n", "0").stdout == b""

@@ -159,3 +159,29 @@ def test_unwritable_output_is_refused_before_training(tmp_path, corpus_file):
     as_dir = run_cli("train", "charlm", corpus_file, "-o", tmp_path)
     assert as_dir.returncode == 2 and b"is a directory" in as_dir.stderr
 
+
+
+def test_outputs_never_overwrite_inputs(tmp_path, corpus_file):
+    text = tmp_path / "p.txt"
+    text.write_text("some text to keep\n" * 50)
+    for args in (["train", "charlm", text, "-o", text],
+                 ["vocab", text, "-o", tmp_path / "v", "--encode", tmp_path / "v"],
+                 ["vocab", text, "--encode", text]):
+        result = run_cli(*args)
+        assert result.returncode == 2 and b"would overwrite" in result.stderr, result.stderr
+    assert text.read_text() == "some text to keep\n" * 50
+    assert not (tmp_path / "v").exists()
+
+
+def test_rewriting_keeps_permissions_and_symlinks(tmp_path):
+    import stat
+    text = tmp_path / "p.txt"
+    text.write_text("abc abd\n")
+    target = tmp_path / "real.vocab"
+    target.write_text("old")
+    target.chmod(0o600)
+    link = tmp_path / "link.vocab"
+    link.symlink_to(target)
+    assert run_cli("vocab", text, "-o", link).returncode == 0
+    assert link.is_symlink() and target.read_text().startswith("#rnntool-vocab 1")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600

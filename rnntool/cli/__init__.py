@@ -60,12 +60,9 @@ def cli() -> None:
     """Train and run recurrent neural networks on text.
 
     Each stage reads files or stdin and writes files or stdout, so stages compose in
-    pipelines: build a vocabulary, train a character-level language model, stream samples.
-
-    \b
-    rnntool vocab corpus.txt -o vocab.txt --encode ids.npy
-    cat corpus.txt | rnntool train charlm -o model.pt
-    rnntool sample model.pt --seed "The " | head
+    pipelines: build a vocabulary, train a character-level language model, stream samples,
+    turn sentences into binary trees. `rnntool COMMAND --help` and the man pages
+    (rnntool-COMMAND(1)) describe each command.
     """
 
 

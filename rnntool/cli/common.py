@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import os
 import re
 import sys
 
@@ -36,9 +38,18 @@ class Duration(click.ParamType):
 
 DURATION = Duration()
 
+def check_encoding_option(ctx, param, value: str) -> str:
+    """A click callback: the name of a text encoding Python knows."""
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise click.BadParameter(f"unknown text encoding {value!r}", ctx, param) from None
+    return value
+
+
 encoding_option = click.option(
     "--encoding", default="utf-8", show_default=True, metavar="NAME",
-    help="Text encoding of the input files.")
+    callback=check_encoding_option, help="Text encoding of the input files.")
 errors_option = click.option(
     "--errors", "decode_errors", type=click.Choice(["strict", "replace"]), default="strict",
     show_default=True,
@@ -59,3 +70,23 @@ def input_paths(files: tuple[str, ...], what: str = "text") -> list[str]:
     if "-" in paths and sys.stdin is None:
         raise click.UsageError(f"no input: give {what} files")
     return paths
+
+
+def refuse_clobbering(outputs: dict[str, str | None], inputs: list[str | None]) -> None:
+    """A usage error when an output file would overwrite an input or another output.
+
+    ``outputs`` maps option names (for the message) to paths; '-' and None are skipped.
+    """
+    def key(path: str) -> str:
+        return os.path.realpath(path)
+
+    seen: dict[str, str] = {}
+    for path in inputs:
+        if path and path != "-":
+            seen.setdefault(key(path), f"the input {path}")
+    for option, path in outputs.items():
+        if not path or path == "-":
+            continue
+        if key(path) in seen:
+            raise click.UsageError(f"{option} {path} would overwrite {seen[key(path)]}")
+        seen[key(path)] = f"{option} {path}"

@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from rnntool.cli.common import check_encoding_option, errors_option, input_paths
+
 
 @click.command("sample", epilog="""\b
 Examples:
@@ -16,7 +18,7 @@ Examples:
 @click.argument("checkpoint", metavar="CKPT", type=click.Path(dir_okay=False))
 @click.option("--seed", "prime", metavar="TEXT", default=None,
               help="Prime text, fed to the model first and printed before the continuation "
-                   "(default: none; the model starts as at a line start).")
+                   "(default: none; the model starts as after a line end).")
 @click.option("--seed-file", metavar="FILE", type=click.Path(allow_dash=True),
               help="Read the prime text from a file ('-': stdin).")
 @click.option("-n", "--length", type=click.IntRange(min=0), metavar="N", default=500, show_default=True,
@@ -31,9 +33,10 @@ Examples:
 @click.option("--random-seed", type=int, metavar="N", default=None,
               help="Seed of the random number generator, for reproducible samples.")
 @click.option("--encoding", default="utf-8", show_default=True, metavar="NAME",
-              help="Encoding of --seed-file.")
+              callback=check_encoding_option, help="Encoding of --seed-file.")
+@errors_option
 def command(checkpoint, prime, seed_file, length, temperature, top_k, greedy, num_samples,
-            random_seed, encoding):
+            random_seed, encoding, decode_errors):
     """Generate text from a character-level language model, streaming it to stdout.
 
     CKPT is a checkpoint written by `rnntool train charlm`; it holds everything needed.
@@ -45,14 +48,16 @@ def command(checkpoint, prime, seed_file, length, temperature, top_k, greedy, nu
     """
     from rnntool import checkpoint as ckpt
     from rnntool import text as textio
+    from rnntool.errors import InputError
     from rnntool.sampling import default_prime, generate
 
     if prime is not None and seed_file:
         raise click.UsageError("give --seed or --seed-file, not both")
     if seed_file:
-        prime = textio.read_text(seed_file, encoding=encoding)
+        input_paths([seed_file], "prime text")  # refuses to wait on a terminal
+        prime = textio.read_text(seed_file, encoding=encoding, errors=decode_errors)
         if not prime:
-            raise click.UsageError(f"--seed-file {seed_file} is empty")
+            raise InputError(f"{textio.display_name(seed_file)}: empty file: no prime text")
     if prime == "":
         raise click.UsageError("--seed is empty; leave it out to start at a line start")
     data = ckpt.load(checkpoint, kind="charlm")
@@ -67,18 +72,17 @@ def command(checkpoint, prime, seed_file, length, temperature, top_k, greedy, nu
         generator.manual_seed(random_seed)
     out = sys.stdout.buffer
     for number in range(num_samples):
+        pieces = generate(model, vocab, prime if prime is not None else default_prime(vocab),
+                          length, temperature=temperature, top_k=top_k, greedy=greedy,
+                          generator=generator)  # checks the prime before anything is written
         if number:
             out.write(b"\n")
-        start = prime if prime is not None else default_prime(vocab)
-        last = ""
-        if prime is not None:
-            out.write(prime.encode("utf-8", "surrogateescape"))
-            last = prime[-1]
-        for piece in generate(model, vocab, start, length, temperature=temperature,
-                              top_k=top_k, greedy=greedy, generator=generator):
+        written = prime or ""
+        out.write(written.encode("utf-8", "surrogateescape"))
+        for piece in pieces:
             out.write(piece.encode("utf-8", "surrogateescape"))
             out.flush()
-            last = piece
-        if last != "\n":
+            written = piece
+        if written and not written.endswith("\n"):
             out.write(b"\n")
         out.flush()

@@ -10,7 +10,8 @@ import tempfile
 
 import click
 
-from rnntool.cli.common import DURATION, encoding_option, errors_option, input_paths
+from rnntool.cli.common import (DURATION, encoding_option, errors_option, input_paths,
+                                refuse_clobbering)
 from rnntool.settings import DEFAULT_EPOCHS, CharLMSettings
 
 D = CharLMSettings()  # the defaults, in one place
@@ -34,7 +35,8 @@ Examples:
               help="Checkpoint to write (the best one by validation loss).")
 @click.option("--data", "data_path", metavar="IDS.npy", type=click.Path(dir_okay=False),
               help="Train on an encoded corpus from `rnntool vocab --encode` (memory-mapped) "
-                   "instead of text; needs --vocab.")
+                   "instead of text; needs --vocab, which must be the vocabulary it was "
+                   "encoded with (only ids beyond its size can be detected).")
 @click.option("--vocab", "vocab_path", metavar="FILE", type=click.Path(dir_okay=False),
               help="Character vocabulary to use (default: built from the training text).")
 @click.option("--cell", type=click.Choice(["lstm", "gru", "rnn"]), default=D.cell,
@@ -99,8 +101,9 @@ def charlm(files, output, data_path, vocab_path, encoding, decode_errors, **sett
         raise click.UsageError("give either text FILES or --data, not both")
     if data_path and not vocab_path:
         raise click.UsageError("--data needs --vocab (the vocabulary it was encoded with)")
+    refuse_clobbering({"--output": output}, [*files, data_path, vocab_path])
     settings = CharLMSettings(**settings)
-    settings.check()
+    settings.check()  # train_charlm checks again; here it fails before reading any data
     check_writable(output)  # fail now, not after hours of training
     with contextlib.ExitStack() as stack:
         vocab = vocablib.Vocab.load(vocab_path) if vocab_path else None

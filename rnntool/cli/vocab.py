@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from rnntool.cli.common import encoding_option, errors_option, input_paths
+from rnntool.cli.common import encoding_option, errors_option, input_paths, refuse_clobbering
 from rnntool.console import info
 
 
@@ -49,6 +49,14 @@ def command(files, output, level, tokenizer, min_count, max_size, lowercase, enc
     from rnntool import vocab as vocablib
 
     paths = input_paths(files)
+    refuse_clobbering({"--output": output, "--encode": encode_path}, paths)
+    reserved = 2 if level == "char" else 4
+    if max_size is not None and max_size <= reserved:
+        raise click.BadParameter(f"must be at least {reserved + 1} ({reserved} reserved tokens "
+                                 f"and one real one)", param_hint="--max-size")
+    if encode_path == "-":
+        raise click.BadParameter("the ids are a .npy file; give a file name",
+                                 param_hint="--encode")
     options = dict(min_count=min_count, max_size=max_size, lowercase=lowercase,
                    tokenizer=tokenizer, encoding=encoding, errors=decode_errors)
     if encode_path:

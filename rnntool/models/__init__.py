@@ -8,14 +8,11 @@ Importing this package imports torch.
 from __future__ import annotations
 
 from rnntool.models.charlm import CharLM
+from rnntool.models.tree import TreeModel
 
-MODELS = {"charlm": CharLM}
+MODELS = {"charlm": CharLM, "tree": TreeModel}
 
 
 def build(kind: str, config: dict):
     """A fresh model of ``kind`` built from its ``config`` dict."""
     return MODELS[kind](**config)
-
-
-def parameter_count(model) -> int:
-    return sum(p.numel() for p in model.parameters())
