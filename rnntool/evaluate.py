@@ -50,3 +50,41 @@ def unigram_loss(counts: np.ndarray, ids: np.ndarray, smoothing: float = 1.0) ->
     probs = (np.asarray(counts, dtype=np.float64) + smoothing)
     probs /= probs.sum()
     return float(-np.log(probs[np.asarray(ids, dtype=np.int64)]).mean())
+
+
+def tree_predictions(model, trees, vocab, *, binary: bool = False, classes=None,
+                     batch_size: int = 200):
+    """Yield ``(batch, labels, predicted)`` for ``trees`` in batches: the flattened batch, its
+    gold labels (SST binary convention applied with ``binary``; -1 unlabelled) and the
+    model's predicted class of every node."""
+    import torch
+    from rnntool.treebatch import build_batch, sst_binary
+
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        for start in range(0, len(trees), batch_size):
+            batch = build_batch(trees[start:start + batch_size], vocab.id_of,
+                                None if binary else classes)
+            labels = sst_binary(batch.labels) if binary else batch.labels
+            predicted = model(batch).argmax(-1).numpy()
+            yield batch, labels, predicted
+    model.train(was_training)
+
+
+def tree_accuracy(model, trees, vocab, *, binary: bool = False, classes=None) -> dict:
+    """Root accuracy (over trees whose root is labelled) and all-nodes accuracy (over
+    labelled nodes). Under ``binary``, neutral nodes and neutral-root trees do not count."""
+    roots_right = roots_total = nodes_right = nodes_total = 0
+    for batch, labels, predicted in tree_predictions(model, trees, vocab, binary=binary,
+                                                     classes=classes):
+        labelled = labels >= 0
+        nodes_right += int((predicted[labelled] == labels[labelled]).sum())
+        nodes_total += int(labelled.sum())
+        root_labels, root_pred = labels[batch.roots], predicted[batch.roots]
+        counted = root_labels >= 0
+        roots_right += int((root_pred[counted] == root_labels[counted]).sum())
+        roots_total += int(counted.sum())
+    return {"root_accuracy": roots_right / roots_total if roots_total else float("nan"),
+            "all_accuracy": nodes_right / nodes_total if nodes_total else float("nan"),
+            "roots": roots_total, "nodes": nodes_total}

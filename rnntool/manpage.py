@@ -102,6 +102,17 @@ FILES: dict[tuple[str, ...], list[tuple[str, str]]] = {
          "One binary tree a line in bracket notation (or drawings with --output pretty), "
          "line for line with the input."),
     ],
+    ("train", "tree"): [
+        ("TRAIN, FILE (--dev)",
+         "Bracketed trees, one a line, as `rnntool parse` writes them; node labels that are "
+         "class ids (0, 1, 2, ...) are supervised."),
+        ("FILE (--embeddings)",
+         "Word vectors in word2vec/GloVe text format: a word and its numbers a line, "
+         "separated by spaces; a first line `COUNT DIM` is skipped."),
+        ("CKPT (-o, --output)",
+         _CKPT_FORMAT.replace("(`charlm`)", "(`tree`)") + " Rewritten atomically whenever "
+         "the development root accuracy improves; without --dev, written at the end."),
+    ],
     ("sample",): [
         ("CKPT",
          _CKPT_FORMAT + " `rnntool sample` needs a checkpoint of kind charlm and format "

@@ -75,3 +75,48 @@ class CharLMSettings:
         per_step = self.batch_size * self.seq_len
         return max(50, -(-7 * val_tokens // per_step))
 
+
+
+@dataclass
+class TreeSettings:
+    """Every setting of a tree-model (recursive network) training run."""
+
+    # model
+    cell: str = "rnn"             # rnn, rntn or lstm
+    hidden: int = 100
+    embed: int | None = None      # None: the same as hidden
+    dropout: float = 0.0
+    # data
+    binary: bool = False          # SST binary convention
+    min_count: int = 1            # rarer training words map to <unk>
+    # optimization
+    optimizer: str = "adagrad"    # adagrad or adam
+    lr: float | None = None       # None: 0.05 for Adagrad, 0.002 for Adam
+    weight_decay: float = 1e-5
+    clip: float = 5.0
+    batch_size: int = 25
+    node_loss: str = "all"        # all labelled nodes, or the roots only
+    # length of the run: whichever limit comes first
+    epochs: int = 10
+    max_time: float | None = None
+    random_seed: int = 0
+
+    def learning_rate(self) -> float:
+        if self.lr is not None:
+            return self.lr
+        return 0.05 if self.optimizer == "adagrad" else 0.002
+
+    def check(self) -> None:
+        if self.cell not in ("rnn", "rntn", "lstm"):
+            raise RnnToolError(f"unknown cell {self.cell!r}")
+        if self.optimizer not in ("adagrad", "adam"):
+            raise RnnToolError(f"unknown optimizer {self.optimizer!r}")
+        if self.node_loss not in ("all", "root"):
+            raise RnnToolError(f"unknown node loss {self.node_loss!r}")
+        for name in ("hidden", "batch_size", "epochs", "min_count"):
+            if getattr(self, name) < 1:
+                raise RnnToolError(f"--{name.replace('_', '-')} must be at least 1")
+        if self.embed is not None and self.embed < 1:
+            raise RnnToolError("--embed must be at least 1")
+        if not 0.0 <= self.dropout < 1.0:
+            raise RnnToolError("--dropout must be in [0, 1)")

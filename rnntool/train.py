@@ -1,4 +1,4 @@
-"""The training loop for character-level language models, and its settings.
+"""The training loops: character-level language models and recursive tree models.
 
 ``train_charlm`` runs stateful truncated BPTT: the batch rows are contiguous streams, the
 recurrent state is carried from batch to batch (detached, so gradients stop at the batch
@@ -6,7 +6,11 @@ border) and reset at each pass over the data; Adam with a warmup + cosine learni
 schedule; gradient clipping by global norm; validation on the held-out tail at a fixed
 step interval, saving the checkpoint whenever validation loss improves.
 
-The loop is rank-aware (``rank``): only rank 0 reports progress and writes files, so it can
+``train_tree`` trains a recursive network on labelled binary trees: shuffled minibatches,
+each evaluated level by level; Adagrad or Adam with weight decay; clipping; validation each
+epoch, keeping the checkpoint with the best development root accuracy.
+
+The loops are rank-aware (``rank``): only rank 0 reports progress and writes files, so it can
 run under a distributed launcher later. Not here: reading text (``rnntool.text``), the
 checkpoint format (``rnntool.checkpoint``), the command line.
 """
@@ -178,3 +182,140 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
                          f"({bits(record['best_val_loss']):.4f} bits/char) at step {saved['step']}")
     reporter.message(summary_line + f"; model in {output}")
     return summary
+
+
+def tree_vocab(trees, min_count: int = 1):
+    """The word vocabulary of the leaves of ``trees`` (leaves are tokens already)."""
+    import collections
+    from rnntool.trees import leaves
+    from rnntool.vocab import Vocab
+
+    counts = collections.Counter(word for tree in trees for word in leaves(tree))
+    return Vocab.from_counts(counts, "word", min_count=min_count, tokenizer="whitespace")
+
+
+def count_classes(trees) -> int:
+    """One more than the largest class id among the node labels (at least 2)."""
+    from rnntool.treebatch import class_id
+    from rnntool.trees import preorder
+
+    top = max((class_id(node.label()) for tree in trees for node in preorder(tree)
+               if hasattr(node, "label")), default=-1)
+    if top < 0:
+        raise RnnToolError("no node of the training trees has a class label (0, 1, 2, ...)")
+    return max(2, top + 1)
+
+
+def train_tree(train_trees: list, dev_trees: list | None, settings, output: str, *,
+               embeddings: tuple | None = None, rank: int = 0,
+               progress: ProgressReporter | None = None,
+               extra_settings: dict | None = None) -> dict:
+    """Train a recursive network on binary trees with class labels; write the checkpoint with
+    the best development root accuracy (or the last one, without ``dev_trees``) to ``output``.
+
+    Every minibatch is evaluated level by level (``rnntool.treebatch``); ``embeddings`` is
+    ``(rows, vectors)`` from ``rnntool.wordvectors.load_vectors``. Returns a summary dict.
+    """
+    import torch
+    from rnntool.evaluate import tree_accuracy
+    from rnntool.models.tree import TreeModel
+    from rnntool.treebatch import build_batch, sst_binary
+
+    settings.check()
+    if not train_trees:
+        raise RnnToolError("there are no training trees")
+    torch.manual_seed(settings.random_seed)
+    vocab = tree_vocab(train_trees, settings.min_count)
+    classes = 2 if settings.binary else count_classes(train_trees)
+    model = TreeModel(len(vocab), classes, embed=settings.embed or settings.hidden,
+                      hidden=settings.hidden, cell=settings.cell, dropout=settings.dropout)
+    if embeddings is not None:
+        rows, vectors = embeddings
+        with torch.no_grad():
+            model.embedding.weight[torch.from_numpy(rows)] = torch.from_numpy(vectors)
+    params = list(model.parameters())
+    optimizer_class = torch.optim.Adagrad if settings.optimizer == "adagrad" else torch.optim.Adam
+    optimizer = optimizer_class(params, lr=settings.learning_rate(),
+                                weight_decay=settings.weight_decay)
+    order_rng = torch.Generator().manual_seed(settings.random_seed)
+    is_main = rank == 0
+    reporter = progress or ProgressReporter("train tree", enabled=is_main)
+    record = {"settings": {**dataclasses.asdict(settings), **(extra_settings or {})},
+              "classes": classes, "step": 0, "epoch": 0, "trees_seen": 0, "elapsed": 0.0,
+              "best_dev_root_accuracy": None, "history": []}
+
+    def save() -> None:
+        if is_main:
+            record["optimizer"] = optimizer.state_dict()
+            record["rng"] = {"torch": torch.get_rng_state(), "order": order_rng.get_state()}
+            checkpoint.save(output, checkpoint.new("tree", model, vocab, record))
+
+    n = len(train_trees)
+    steps_per_epoch = math.ceil(n / settings.batch_size)
+    reporter.message(f"training a {settings.cell} tree model (hidden {settings.hidden}, "
+                     f"{classes} classes) on {n:,} trees, {len(vocab):,} words; "
+                     + (f"validating on {len(dev_trees):,} trees each epoch" if dev_trees
+                        else "no validation"))
+    start = time.monotonic()
+    step, out_of_time = 0, False
+    with reporter:
+        for epoch in range(1, settings.epochs + 1):
+            model.train()
+            order = torch.randperm(n, generator=order_rng).tolist()
+            total, count = 0.0, 0
+            for first in range(0, n, settings.batch_size):
+                batch = build_batch([train_trees[i] for i in order[first:first + settings.batch_size]],
+                                    vocab.id_of, None if settings.binary else classes)
+                labels = sst_binary(batch.labels) if settings.binary else batch.labels
+                loss = TreeModel.loss(model(batch), labels, settings.node_loss, batch.roots)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if settings.clip > 0:
+                    torch.nn.utils.clip_grad_norm_(params, settings.clip)
+                optimizer.step()
+                value = loss.item()
+                if not math.isfinite(value):
+                    raise RnnToolError(f"the training loss became {value} at step {step + 1}; "
+                                       f"training stopped (try a lower --lr)")
+                total, count, step = total + value, count + 1, step + 1
+                record["trees_seen"] += batch.num_trees
+                elapsed = time.monotonic() - start
+                done = step / (steps_per_epoch * settings.epochs)
+                if settings.max_time is not None:
+                    done = max(done, elapsed / settings.max_time)
+                    out_of_time = elapsed >= settings.max_time
+                reporter.update(done, [f"epoch {epoch}", f"loss {value:.3f}",
+                                       f"{format_rate(record['trees_seen'] / max(elapsed, 1e-9))} trees/s"])
+                if out_of_time:
+                    break
+            entry = {"epoch": epoch, "step": step, "train_loss": total / count,
+                     "elapsed": round(time.monotonic() - start, 3)}
+            message = f"epoch {epoch}: train loss {entry['train_loss']:.4f}"
+            record.update(step=step, epoch=epoch, elapsed=entry["elapsed"])
+            if dev_trees:
+                scores = tree_accuracy(model, dev_trees, vocab, binary=settings.binary,
+                                       classes=classes)
+                entry.update(dev_root_accuracy=scores["root_accuracy"],
+                             dev_all_accuracy=scores["all_accuracy"])
+                message += (f", dev root accuracy {scores['root_accuracy']:.4f}, all nodes "
+                            f"{scores['all_accuracy']:.4f}")
+                best = record["best_dev_root_accuracy"]
+                record["history"].append(entry)
+                if best is None or scores["root_accuracy"] > best:
+                    record["best_dev_root_accuracy"] = scores["root_accuracy"]
+                    save()
+                    message += f"; saved {output}"
+            else:
+                record["history"].append(entry)
+            reporter.message(message)
+            if out_of_time:
+                break
+    if not dev_trees:
+        save()
+    elapsed = time.monotonic() - start
+    reporter.message(f"done: {step} steps in {format_duration(elapsed)}, "
+                     f"{format_rate(record['trees_seen'] / max(elapsed, 1e-9))} trees/s; "
+                     + (f"best dev root accuracy {record['best_dev_root_accuracy']:.4f}; "
+                        if dev_trees else "") + f"model in {output}")
+    return {"steps": step, "best_dev_root_accuracy": record["best_dev_root_accuracy"],
+            "elapsed": elapsed, "classes": classes}

@@ -202,3 +202,15 @@ def build_batch(trees: Sequence[Tree], word_id: Callable[[str], int],
         tree_of=tree_of[order],
         position=position[order],
     )
+
+
+#: SST's binary convention: 0-1 negative (0), 3-4 positive (1), neutral 2 unlabelled.
+_SST_BINARY = np.array([0, 0, UNLABELLED, 1, 1], dtype=np.int64)
+
+
+def sst_binary(labels: np.ndarray) -> np.ndarray:
+    """Fine-grained SST labels (0-4, -1 unlabelled) mapped to the binary convention."""
+    labels = np.asarray(labels, dtype=np.int64)
+    if labels.size and labels.max() > 4:
+        raise ValueError(f"label {labels.max()} is not an SST class (0-4) for --binary")
+    return np.where(labels >= 0, _SST_BINARY[np.clip(labels, 0, 4)], UNLABELLED)

@@ -12,7 +12,7 @@ import click
 
 from rnntool.cli.common import (DURATION, encoding_option, errors_option, input_paths,
                                 refuse_clobbering)
-from rnntool.settings import DEFAULT_EPOCHS, CharLMSettings
+from rnntool.settings import DEFAULT_EPOCHS, CharLMSettings, TreeSettings
 
 D = CharLMSettings()  # the defaults, in one place
 
@@ -132,3 +132,100 @@ def charlm(files, output, data_path, vocab_path, encoding, decode_errors, **sett
             source = {"files": [p if p == "-" else os.path.abspath(p) for p in paths]}
         train_charlm(ids, vocab, settings, output,
                      extra_settings={"source": source, "argv": sys.argv[1:]})
+
+
+T = TreeSettings()
+
+
+@group.command("tree", epilog="""\b
+Examples:
+  rnntool train tree sst/train.txt --dev sst/dev.txt -o rnn.pt
+  rnntool train tree sst/train.txt --dev sst/dev.txt --binary --cell lstm -o lstm.pt
+  rnntool parse raw-trees.txt | rnntool train tree --epochs 5 -o tree.pt
+""")
+@click.argument("train_file", metavar="TRAIN", required=False, default="-",
+                type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--dev", "dev_file", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Development trees, validated after each epoch; the checkpoint keeps the "
+                   "best root accuracy on them (default: none; the last model is saved).")
+@click.option("-o", "--output", default="tree.pt", show_default=True, metavar="CKPT",
+              type=click.Path(dir_okay=False), help="Checkpoint to write.")
+@click.option("--cell", type=click.Choice(["rnn", "rntn", "lstm"]), default=T.cell,
+              show_default=True,
+              help="Composition: rnn h = tanh(W[l; r] + b); rntn adds a bilinear tensor "
+                   "term; lstm is a binary Tree-LSTM with a forget gate per child.")
+@click.option("--hidden", type=click.IntRange(min=1), metavar="N", default=T.hidden,
+              show_default=True, help="Size of every node's state.")
+@click.option("--embed", type=click.IntRange(min=1), metavar="N", default=None,
+              help="Word embedding size (default: --hidden; otherwise projected to it).")
+@click.option("--embeddings", "embeddings_file", metavar="FILE",
+              type=click.Path(dir_okay=False),
+              help="Initialize word embeddings from word vectors in word2vec/GloVe text "
+                   "format (one word and its numbers a line).")
+@click.option("--dropout", type=click.FloatRange(0, 1, max_open=True), metavar="P",
+              default=T.dropout, show_default=True,
+              help="Dropout on word embeddings and on the states fed to the classifier.")
+@click.option("--binary", is_flag=True,
+              help="SST binary convention: labels 0-1 negative, 3-4 positive; neutral nodes "
+                   "are unsupervised and neutral-root trees are left out of evaluation.")
+@click.option("--node-loss", type=click.Choice(["all", "root"]), default=T.node_loss,
+              show_default=True, help="Loss at every labelled node, or at the roots only.")
+@click.option("--optimizer", type=click.Choice(["adagrad", "adam"]), default=T.optimizer,
+              show_default=True, help="Optimizer.")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), metavar="RATE", default=None,
+              help="Learning rate (default: 0.05 for Adagrad, 0.002 for Adam).")
+@click.option("--weight-decay", type=click.FloatRange(min=0), metavar="L2",
+              default=T.weight_decay, show_default=True, help="L2 weight decay.")
+@click.option("--clip", type=click.FloatRange(min=0), metavar="NORM", default=T.clip,
+              show_default=True, help="Clip gradients to this global norm (0: off).")
+@click.option("--batch-size", type=click.IntRange(min=1), metavar="N", default=T.batch_size,
+              show_default=True, help="Trees per minibatch.")
+@click.option("--epochs", type=click.IntRange(min=1), metavar="N", default=T.epochs,
+              show_default=True, help="Passes over the training trees.")
+@click.option("--max-time", type=DURATION, default=None,
+              help="Stop after this much time (e.g. 600, 10m); the epoch in progress is "
+                   "then validated.")
+@click.option("--min-count", type=click.IntRange(min=1), metavar="N", default=T.min_count,
+              show_default=True, help="Training words seen fewer times become <unk>.")
+@click.option("--random-seed", type=int, metavar="N", default=T.random_seed,
+              show_default=True, help="Seed of the random number generator (weights, order).")
+@encoding_option
+@errors_option
+def tree(train_file, dev_file, output, embeddings_file, encoding, decode_errors, **settings):
+    """Train a recursive neural network on labelled binary trees.
+
+    TRAIN ('-' or none: stdin) and --dev hold one bracketed tree a line, as `rnntool parse`
+    writes them; node labels that are class ids (0, 1, 2, ...: SST's 0-4 on every node) are
+    supervised, other nodes are not. Trees that are not binary are binarized as `rnntool
+    parse` does. Leaves are word embeddings; every inner node composes its children with
+    weights shared by all nodes; every node is classified. Each minibatch is computed level
+    by level, all nodes of one height across the batch at once.
+    """
+    from rnntool import trees as treelib
+    from rnntool.files import check_writable
+    from rnntool.train import train_tree
+
+    refuse_clobbering({"--output": output}, [train_file, dev_file, embeddings_file])
+    settings = TreeSettings(**settings)
+    settings.check()
+    check_writable(output)
+    input_paths((train_file,), "tree")
+    options = dict(encoding=encoding, errors=decode_errors)
+
+    def read(path):
+        return [treelib.normalize(t) for t in treelib.read_treebank(path, **options)]
+
+    train_trees = read(train_file)
+    dev_trees = read(dev_file) if dev_file else None
+    embeddings = None
+    if embeddings_file:
+        from rnntool import wordvectors
+        from rnntool.train import tree_vocab
+        vocab = tree_vocab(train_trees, settings.min_count)
+        embeddings = wordvectors.load_vectors(embeddings_file, vocab,
+                                              settings.embed or settings.hidden, **options)
+        click.echo(f"rnntool: {len(embeddings[0]):,} of {len(vocab):,} words have vectors in "
+                   f"{embeddings_file}", err=True)
+    train_tree(train_trees, dev_trees, settings, output, embeddings=embeddings,
+               extra_settings={"train": os.path.abspath(train_file) if train_file != "-"
+                               else "-", "argv": sys.argv[1:]})
