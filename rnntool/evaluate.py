@@ -88,3 +88,58 @@ def tree_accuracy(model, trees, vocab, *, binary: bool = False, classes=None) ->
     return {"root_accuracy": roots_right / roots_total if roots_total else float("nan"),
             "all_accuracy": nodes_right / nodes_total if nodes_total else float("nan"),
             "roots": roots_total, "nodes": nodes_total}
+
+
+def classification_report(gold: np.ndarray, predicted: np.ndarray, classes: int) -> dict:
+    """Accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix
+    (rows: gold class, columns: predicted class) over the items whose gold label is >= 0."""
+    keep = gold >= 0
+    gold, predicted = gold[keep], predicted[keep]
+    confusion = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(confusion, (gold, np.clip(predicted, 0, classes - 1)), 1)
+    per_class = []
+    for c in range(classes):
+        right = int(confusion[c, c])
+        guessed, actual = int(confusion[:, c].sum()), int(confusion[c].sum())
+        precision = right / guessed if guessed else 0.0
+        recall = right / actual if actual else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_class.append({"class": c, "precision": precision, "recall": recall, "f1": f1,
+                          "support": actual})
+    total = int(confusion.sum())
+    return {"accuracy": float(np.trace(confusion) / total) if total else float("nan"),
+            "macro_f1": float(np.mean([row["f1"] for row in per_class])),
+            "count": total, "per_class": per_class, "confusion": confusion.tolist()}
+
+
+def tree_report(model, trees, vocab, *, binary: bool, classes: int) -> dict:
+    """Everything ``rnntool eval`` says about a tree model on labelled ``trees``.
+
+    ``binary``: the model was trained with the SST binary convention (2 classes). A
+    fine-grained model (5 classes) is also scored in the binary view: gold and predicted
+    labels mapped by the SST convention, neutral-gold nodes left out, a neutral prediction
+    counting as wrong.
+    """
+    from rnntool.treebatch import sst_binary
+
+    roots_gold, roots_pred, nodes_gold, nodes_pred = [], [], [], []
+    for batch, labels, predicted in tree_predictions(model, trees, vocab, binary=binary,
+                                                     classes=classes):
+        roots_gold.append(labels[batch.roots])
+        roots_pred.append(predicted[batch.roots])
+        nodes_gold.append(labels)
+        nodes_pred.append(predicted)
+    roots_gold, roots_pred = np.concatenate(roots_gold), np.concatenate(roots_pred)
+    nodes_gold, nodes_pred = np.concatenate(nodes_gold), np.concatenate(nodes_pred)
+    report = {"kind": "tree", "trees": len(trees), "classes": classes,
+              "view": "binary" if binary else "fine-grained",
+              "roots": classification_report(roots_gold, roots_pred, classes),
+              "all_nodes": classification_report(nodes_gold, nodes_pred, classes)}
+    if not binary and classes == 5:
+        def binary_view(gold, pred):
+            gold_b, pred_b = sst_binary(gold), sst_binary(pred)
+            keep = gold_b >= 0
+            return float((pred_b[keep] == gold_b[keep]).mean()) if keep.any() else float("nan")
+        report["binary_view"] = {"root_accuracy": binary_view(roots_gold, roots_pred),
+                                 "all_accuracy": binary_view(nodes_gold, nodes_pred)}
+    return report

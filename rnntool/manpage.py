@@ -113,6 +113,13 @@ FILES: dict[tuple[str, ...], list[tuple[str, str]]] = {
          _CKPT_FORMAT.replace("(`charlm`)", "(`tree`)") + " Rewritten atomically whenever "
          "the development root accuracy improves; without --dev, written at the end."),
     ],
+    ("eval",): [
+        ("CKPT",
+         "A checkpoint written by `rnntool train tree` or `rnntool train charlm`; its kind "
+         "decides what FILE must hold."),
+        ("FILE",
+         "For a tree model, labelled bracketed trees, one a line; for a char-LM, text."),
+    ],
     ("sample",): [
         ("CKPT",
          _CKPT_FORMAT + " `rnntool sample` needs a checkpoint of kind charlm and format "

@@ -169,3 +169,16 @@ def test_a_rejected_prime_writes_nothing(trained_model):
     greedy = run_cli("sample", trained_model, "--greedy", "-n", "20")
     assert tiny.stdout == greedy.stdout  # a vanishing temperature is greedy decoding
     assert run_cli("sample", trained_model, "-n", "0").stdout == b""
+
+
+def test_eval_reports_loss_of_a_charlm(trained_model, corpus_text, tmp_path):
+    import json
+    held_out = tmp_path / "held.txt"
+    held_out.write_text(corpus_text[-12_000:])
+    result = run_cli("eval", trained_model, held_out, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["kind"] == "charlm" and report["characters"] == 12_000
+    data = checkpoint.load(str(trained_model))
+    assert report["loss"] == pytest.approx(data["training"]["best_val_loss"], abs=0.05)
+    assert report["bits_per_character"] == pytest.approx(report["loss"] / np.log(2))

@@ -177,3 +177,26 @@ def bag_of_words_accuracy(directory, negated) -> float:
     xs, ys = examples(negated)
     with torch.no_grad():
         return float((logits(xs).argmax(-1) == torch.tensor(ys)).float().mean())
+
+
+def test_eval_reports_on_a_tree_model(tree_files, tmp_path):
+    import json
+    out = tmp_path / "tree.pt"
+    assert run_cli("train", "tree", tree_files / "train.txt", "-o", out, "--epochs", "40",
+                   "--hidden", "24", "--optimizer", "adam", "--lr", "0.01", "--batch-size", "8",
+                   "--random-seed", "1").returncode == 0
+    result = run_cli("eval", out, tree_files / "dev.txt", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["kind"] == "tree" and report["classes"] == 5
+    assert report["roots"]["count"] == len((tree_files / "dev.txt").read_text().splitlines())
+    assert report["roots"]["accuracy"] == 1.0 and report["roots"]["macro_f1"] > 0
+    confusion = np.array(report["roots"]["confusion"])
+    assert confusion.sum() == report["roots"]["count"] and (confusion == np.diag(
+        np.diag(confusion))).all()
+    assert report["binary_view"]["root_accuracy"] == 1.0
+    text = run_cli("eval", out, tree_files / "dev.txt").stdout.decode()
+    assert "root accuracy: 1.0000" in text and "confusion" in text
+    bad = tmp_path / "bad.txt"
+    bad.write_text("(3 (2 good)\n")
+    assert_one_line_error(run_cli("eval", out, bad), "line 1")

@@ -14,6 +14,7 @@ import sys
 import click
 
 from rnntool import __version__
+from rnntool.cli import eval as eval_command
 from rnntool.cli import sample, train, vocab
 from rnntool.cli import parse
 from rnntool.console import error_line
@@ -70,6 +71,7 @@ cli.add_command(vocab.command)
 cli.add_command(train.group)
 cli.add_command(sample.command)
 cli.add_command(parse.command)
+cli.add_command(eval_command.command)
 
 
 def main(argv: list[str] | None = None) -> None:
