@@ -113,6 +113,11 @@ FILES: dict[tuple[str, ...], list[tuple[str, str]]] = {
          _CKPT_FORMAT.replace("(`charlm`)", "(`tree`)") + " Rewritten atomically whenever "
          "the development root accuracy improves; without --dev, written at the end."),
     ],
+    ("predict",): [
+        ("CKPT", "A checkpoint written by `rnntool train tree`."),
+        ("FILES",
+         "One item a line: a bracketed tree (its labels are ignored) or a raw sentence."),
+    ],
     ("eval",): [
         ("CKPT",
          "A checkpoint written by `rnntool train tree` or `rnntool train charlm`; its kind "

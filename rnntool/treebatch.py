@@ -214,3 +214,30 @@ def sst_binary(labels: np.ndarray) -> np.ndarray:
     if labels.size and labels.max() > 4:
         raise ValueError(f"label {labels.max()} is not an SST class (0-4) for --binary")
     return np.where(labels >= 0, _SST_BINARY[np.clip(labels, 0, 4)], UNLABELLED)
+
+
+def relabel(tree: Tree, labels: Sequence[str]) -> Tree:
+    """A copy of ``tree`` as ``build_batch`` sees it -- unary chains merged into one node,
+    preterminals as the leaf nodes, bare words wrapped in one -- with ``labels[i]`` on its
+    ``i``-th node in the batch's postorder (``TreeBatch.tree_order``). Iterative."""
+    labels = iter(labels)
+    finished: list[Tree] = []
+    stack: list = [tree]
+    while stack:
+        item = stack.pop()
+        if item is None:  # both children are done
+            right, left = finished.pop(), finished.pop()
+            finished.append(Tree(next(labels), [left, right]))
+            continue
+        if isinstance(item, Tree):
+            node = item
+            while len(node) == 1 and isinstance(node[0], Tree):
+                node = node[0]
+            if len(node) == 2:
+                stack.extend((None, node[1], node[0]))
+                continue
+            word = node[0]
+        else:
+            word = item
+        finished.append(Tree(next(labels), [word]))
+    return finished.pop()

@@ -751,17 +751,27 @@ class TreeMaker:
 
 
 def parse_files(paths: list[str], maker: TreeMaker, *, output: str = "brackets",
-                strict: bool = False, warn: Callable[[str], None] = lambda message: None,
-                max_warnings: int = 20, encoding: str = "utf-8",
-                errors: str = "strict") -> Iterator[str]:
+                **options) -> Iterator[str]:
     """One output record per input line, in order: a tree in brackets (one line) or drawn
-    (``pretty``, followed by an empty line). A line that gives no tree yields an empty
-    record (an empty line) and ``warn("FILE: line N: why")``; with ``strict`` it raises
-    ``InputError`` instead. Grammar fallbacks are warned about the same way. After
-    ``max_warnings`` warnings the rest are counted and summed up in one last warning.
-    """
+    (``pretty``, followed by an empty line); an empty line where a line gave no tree (see
+    ``make_trees`` for the options)."""
     if output not in OUTPUT_FORMATS:
         raise ValueError(f"output must be one of {OUTPUT_FORMATS}")
+    render = to_brackets if output == "brackets" else pretty
+    for text in make_trees(paths, maker, render=render, **options):
+        yield "\n" if text is None else text + "\n"
+
+
+def make_trees(paths: list[str], maker: TreeMaker, *, render: Callable | None = None,
+               strict: bool = False, warn: Callable[[str], None] = lambda message: None,
+               max_warnings: int = 20, encoding: str = "utf-8",
+               errors: str = "strict") -> Iterator:
+    """One normalized binary tree per input line, in order (or ``render(tree)``, which may
+    raise ``LineError`` too), or None for a line that gives none, with
+    ``warn("FILE: line N: why")``; with ``strict`` such a line raises ``InputError``
+    instead. Grammar fallbacks are warned about the same way. After ``max_warnings``
+    warnings the rest are counted and summed up in one last warning.
+    """
     where = {"name": "", "line": 0}
     counts = {"warnings": 0, "bad": 0, "fallbacks": 0}
     outer_fallback = maker.on_fallback
@@ -785,16 +795,16 @@ def parse_files(paths: list[str], maker: TreeMaker, *, output: str = "brackets",
                 where["line"] += 1
                 try:
                     tree = maker.make(line)
-                    record = (to_brackets(tree) + "\n" if output == "brackets"
-                              else pretty(tree) + "\n")
+                    if render is not None:
+                        tree = render(tree)
                 except LineError as exc:
                     message = f"{where['name']}: line {where['line']}: {exc}"
                     if strict:
                         raise InputError(message) from None
                     counts["bad"] += 1
                     say(message)
-                    record = "\n"
-                yield record
+                    tree = None
+                yield tree
     finally:
         maker.on_fallback = outer_fallback
     hidden = counts["warnings"] - max_warnings

@@ -200,3 +200,51 @@ def test_eval_reports_on_a_tree_model(tree_files, tmp_path):
     bad = tmp_path / "bad.txt"
     bad.write_text("(3 (2 good)\n")
     assert_one_line_error(run_cli("eval", out, bad), "line 1")
+
+
+@pytest.fixture(scope="module")
+def tree_model(tree_files, tmp_path_factory):
+    out = tmp_path_factory.mktemp("model") / "tree.pt"
+    result = run_cli("train", "tree", tree_files / "train.txt", "-o", out, "--epochs", "40",
+                     "--hidden", "24", "--optimizer", "adam", "--lr", "0.01", "--batch-size",
+                     "8", "--random-seed", "1")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_predict_labels_follow_the_input_lines(tree_model, tmp_path):
+    from rnntool import trees
+    lines = ["(S (NP (D the) (N film)) (VP (V is) (A (R not) (A good))))", "",
+             "(4 (2 (2 the) (2 cast)) (3 (2 is) (3 good)))", "((( broken",
+             "(S (NP (D the) (N plot)) (VP (V is) (A (R very) (A awful))))"]
+    result = run_cli("predict", tree_model, input="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode().split("\n")
+    assert len(out) == len(lines) + 1 and out[-1] == ""
+    assert out[1] == "" and out[3] == ""
+    assert [line.split("\t")[0] for line in (out[0], out[2], out[4])] == ["1", "3", "0"]
+    assert all(0.0 < float(out[i].split("\t")[1]) <= 1.0 for i in (0, 2, 4))
+    assert b"line 2" in result.stderr and b"line 4" in result.stderr
+    strict = run_cli("predict", tree_model, "--strict", input="\n".join(lines) + "\n")
+    assert_one_line_error(strict, "line 2")
+    alone = run_cli("predict", tree_model, input=lines[4] + "\n").stdout.decode()
+    assert alone == out[4] + "\n"  # batching with other lines changes nothing
+
+    sentence = run_cli("predict", tree_model, "--input", "text", input="the film is bad\n")
+    assert sentence.returncode == 0 and sentence.stdout.count(b"\t") == 1
+    as_trees = run_cli("predict", tree_model, "--output", "trees", input=lines[0] + "\n")
+    tree = trees.read_tree(as_trees.stdout.decode().strip())
+    assert trees.leaves(tree) == "the film is not good".split()
+    assert tree.label() == "1" and all(t.label() in "01234" for t in trees.preorder(tree))
+    probs = run_cli("predict", tree_model, "--output", "probs", input=lines[0] + "\n")
+    tree = trees.read_tree(probs.stdout.decode().strip())
+    for node in trees.preorder(tree):
+        values = [float(x) for x in node.label().split(",")]
+        assert len(values) == 5 and abs(sum(values) - 1) < 1e-3
+    drawn = run_cli("predict", tree_model, "--output", "pretty", input=lines[0] + "\n")
+    assert drawn.returncode == 0 and b"not" in drawn.stdout and b"(" in drawn.stdout
+
+
+def test_predict_needs_a_tree_model(tree_model, trained_model):
+    assert_one_line_error(run_cli("predict", trained_model, input="x\n"),
+                          "charlm checkpoint", "tree")

@@ -16,7 +16,7 @@ import click
 from rnntool import __version__
 from rnntool.cli import eval as eval_command
 from rnntool.cli import sample, train, vocab
-from rnntool.cli import parse
+from rnntool.cli import parse, predict
 from rnntool.console import error_line
 from rnntool.errors import RnnToolError
 
@@ -71,6 +71,7 @@ cli.add_command(vocab.command)
 cli.add_command(train.group)
 cli.add_command(sample.command)
 cli.add_command(parse.command)
+cli.add_command(predict.command)
 cli.add_command(eval_command.command)
 
 

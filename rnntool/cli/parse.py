@@ -10,6 +10,55 @@ from rnntool.cli.common import encoding_option, errors_option, input_paths
 from rnntool.console import warn
 
 
+def tree_input_options(command):
+    """The options that say how input lines become binary trees (shared with `predict`)."""
+    for option in reversed([
+        click.option("--input", "input_kind", type=click.Choice(["auto", "trees", "text"]),
+                     default="auto", show_default=True,
+                     help="What a line holds: a bracketed tree, a raw sentence, or either (auto: a "
+                          "line starting with '(' is a tree)."),
+        click.option("--factor", type=click.Choice(["right", "left"]), default="right",
+                     show_default=True,
+                     help="How nodes with more than two children are binarized (NLTK's "
+                          "chomsky_normal_form): new nodes to the right or to the left."),
+        click.option("--collapse-unary/--keep-unary", default=True, show_default=True,
+                     help="Merge a phrase node whose only child is a phrase into one node "
+                          "labelled A+B (NLTK's collapse_unary; part-of-speech nodes and the "
+                          "root are kept)."),
+        click.option("--grammar", metavar="FILE", type=click.Path(dir_okay=False),
+                     help="Parse sentences with this CFG or PCFG in NLTK's notation "
+                          "(S -> NP VP [1.0]); a CFG's rules count as equally likely."),
+        click.option("--treebank", metavar="FILE", type=click.Path(dir_okay=False),
+                     help="Parse sentences with a PCFG induced from these bracketed trees (one a "
+                          "line), exact Viterbi; words it never saw still parse, as rare words do. "
+                          "With --grammar too, it is tried second."),
+        click.option("--shape", type=click.Choice(["right", "left", "balanced"]), default="right",
+                     show_default=True,
+                     help="Structure for sentences without a grammar, or that no grammar covers "
+                          "(then with a warning): right- or left-branching, or balanced."),
+        click.option("--strict", is_flag=True,
+                     help="Stop with an error at a blank or malformed line, instead of writing an "
+                          "empty line and a warning."),
+    ]):
+        command = option(command)
+    return command
+
+
+def build_tree_maker(input_kind, factor, collapse_unary, grammar, treebank, shape,
+                     **options):
+    """The ``trees.TreeMaker`` that the options of ``tree_input_options`` describe."""
+    from rnntool import trees
+
+    parsers = []
+    if grammar:
+        parsers.append(trees.load_grammar(grammar, **options))
+    if treebank:
+        parsers.append(trees.load_treebank_grammar(treebank, factor=factor,
+                                                   collapse=collapse_unary, **options))
+    return trees.TreeMaker(input_kind=input_kind, grammars=parsers, shape=shape,
+                           factor=factor, collapse=collapse_unary)
+
+
 @click.command("parse", epilog="""\b
 Examples:
   rnntool parse sst/train.txt > train.trees
@@ -19,36 +68,11 @@ Examples:
   rnntool parse --strict --factor left --keep-unary ptb-one-per-line.txt | head
 """)
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
-@click.option("--input", "input_kind", type=click.Choice(["auto", "trees", "text"]),
-              default="auto", show_default=True,
-              help="What a line holds: a bracketed tree, a raw sentence, or either (auto: a "
-                   "line starting with '(' is a tree).")
 @click.option("--output", "output_format", type=click.Choice(["brackets", "pretty"]),
               default="brackets", show_default=True,
               help="One tree a line in bracket notation, or NLTK's drawing of each tree "
                    "followed by an empty line.")
-@click.option("--factor", type=click.Choice(["right", "left"]), default="right",
-              show_default=True,
-              help="How nodes with more than two children are binarized (NLTK's "
-                   "chomsky_normal_form): new nodes to the right or to the left.")
-@click.option("--collapse-unary/--keep-unary", default=True, show_default=True,
-              help="Merge a phrase node whose only child is a phrase into one node "
-                   "labelled A+B (NLTK's collapse_unary; part-of-speech nodes and the "
-                   "root are kept).")
-@click.option("--grammar", metavar="FILE", type=click.Path(dir_okay=False),
-              help="Parse sentences with this CFG or PCFG in NLTK's notation "
-                   "(S -> NP VP [1.0]); a CFG's rules count as equally likely.")
-@click.option("--treebank", metavar="FILE", type=click.Path(dir_okay=False),
-              help="Parse sentences with a PCFG induced from these bracketed trees (one a "
-                   "line), exact Viterbi; words it never saw still parse, as rare words do. "
-                   "With --grammar too, it is tried second.")
-@click.option("--shape", type=click.Choice(["right", "left", "balanced"]), default="right",
-              show_default=True,
-              help="Structure for sentences without a grammar, or that no grammar covers "
-                   "(then with a warning): right- or left-branching, or balanced.")
-@click.option("--strict", is_flag=True,
-              help="Stop with an error at a blank or malformed line, instead of writing an "
-                   "empty line and a warning.")
+@tree_input_options
 @encoding_option
 @errors_option
 def command(files, input_kind, output_format, factor, collapse_unary, grammar, treebank, shape,
@@ -68,14 +92,8 @@ def command(files, input_kind, output_format, factor, collapse_unary, grammar, t
 
     paths = input_paths(files, "trees or sentences")
     options = dict(encoding=encoding, errors=decode_errors)
-    parsers = []
-    if grammar:
-        parsers.append(trees.load_grammar(grammar, **options))
-    if treebank:
-        parsers.append(trees.load_treebank_grammar(treebank, factor=factor,
-                                                   collapse=collapse_unary, **options))
-    maker = trees.TreeMaker(input_kind=input_kind, grammars=parsers, shape=shape,
-                            factor=factor, collapse=collapse_unary)
+    maker = build_tree_maker(input_kind, factor, collapse_unary, grammar, treebank, shape,
+                             **options)
     out = sys.stdout
     for record in trees.parse_files(paths, maker, output=output_format, strict=strict,
                                     warn=warn, **options):

@@ -1,0 +1,103 @@
+"""``rnntool predict``: label every input line with a tree model's predictions."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from rnntool.cli.common import encoding_option, errors_option, input_paths
+from rnntool.cli.parse import build_tree_maker, tree_input_options
+from rnntool.console import warn
+
+BATCH_LINES = 256  # lines predicted together; output still follows input line by line
+
+
+@click.command("predict", epilog="""\b
+Examples:
+  echo 'the film is not very good .' | rnntool predict tree.pt
+  rnntool predict tree.pt --output trees corpora/sentiment/test.txt | head -n 3
+  rnntool predict tree.pt --output pretty --input text --shape balanced reviews.txt
+""")
+@click.argument("checkpoint", metavar="CKPT", type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
+@click.option("--output", "output_format",
+              type=click.Choice(["label", "trees", "probs", "pretty"]), default="label",
+              show_default=True,
+              help="Per input line: the root's class and its probability (label); the binary "
+                   "tree with the predicted class at every node (trees); the tree with every "
+                   "node's class probabilities, comma-separated, as its label (probs); or "
+                   "NLTK's drawing of the predicted tree, 'class (probability)' at every node "
+                   "(pretty, each drawing followed by an empty line).")
+@tree_input_options
+@encoding_option
+@errors_option
+def command(checkpoint, files, output_format, input_kind, factor, collapse_unary, grammar,
+            treebank, shape, strict, encoding, decode_errors):
+    """Predict the class of every line's tree (and of its every node) with a tree model.
+
+    CKPT is a checkpoint written by `rnntool train tree`. FILES ('-' or none: stdin) hold
+    one item a line, bracketed trees (their labels are ignored) or raw sentences, made into
+    binary trees exactly as `rnntool parse` does with the same options. Output follows the
+    input line for line: a blank or malformed line gives an empty line (and a warning on
+    stderr, or an error with --strict).
+    """
+    from rnntool import checkpoint as ckpt
+    from rnntool import trees
+
+    data = ckpt.load(checkpoint, kind="tree")
+    model = ckpt.restore_model(data, checkpoint)
+    vocab = ckpt.restore_vocab(data, checkpoint)
+    paths = input_paths(files, "trees or sentences")
+    options = dict(encoding=encoding, errors=decode_errors)
+    maker = build_tree_maker(input_kind, factor, collapse_unary, grammar, treebank, shape,
+                             **options)
+    pending: list = []
+    out = sys.stdout
+    for tree in trees.make_trees(paths, maker, strict=strict, warn=warn, **options):
+        pending.append(tree)
+        if len(pending) == BATCH_LINES:
+            out.write(predict_lines(model, vocab, pending, output_format))
+            pending = []
+    if pending:
+        out.write(predict_lines(model, vocab, pending, output_format))
+    out.flush()
+
+
+def predict_lines(model, vocab, items: list, output_format: str) -> str:
+    """The output records for ``items`` (trees, or None for lines that gave none)."""
+    import torch
+    from rnntool import trees
+    from rnntool.treebatch import build_batch, relabel
+
+    present = [t for t in items if t is not None]
+    records: list[str] = []
+    if present:
+        batch = build_batch(present, vocab.id_of)
+        model.eval()
+        with torch.no_grad():
+            probs = torch.softmax(model(batch), dim=-1).numpy()
+        order = batch.tree_order()
+        ends = batch.tree_sizes().cumsum()
+        starts = ends - batch.tree_sizes()
+        for i, tree in enumerate(present):
+            nodes = order[starts[i]:ends[i]]  # this tree's nodes in postorder
+            node_probs = probs[nodes]
+            if output_format == "label":
+                root = probs[batch.roots[i]]
+                records.append(f"{int(root.argmax())}\t{root.max():.4f}")
+            elif output_format == "trees":
+                labels = [str(int(p.argmax())) for p in node_probs]
+                records.append(trees.to_brackets(relabel(tree, labels)))
+            elif output_format == "probs":
+                labels = [",".join(f"{x:.4f}" for x in p) for p in node_probs]
+                records.append(trees.to_brackets(relabel(tree, labels)))
+            else:
+                labels = [f"{int(p.argmax())} ({p.max():.2f})" for p in node_probs]
+                try:
+                    records.append(trees.pretty(relabel(tree, labels)) + "\n")
+                except trees.LineError as exc:  # too deep to draw
+                    warn(str(exc))
+                    records.append("")
+    found = iter(records)
+    return "".join((next(found) if t is not None else "") + "\n" for t in items)
