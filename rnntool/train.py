@@ -49,6 +49,18 @@ def learning_rate(settings: CharLMSettings, step: int, progress: float) -> float
     return floor + 0.5 * (settings.lr - floor) * (1.0 + math.cos(math.pi * min(progress, 1.0)))
 
 
+def apply_gradients(loss, optimizer, params, clip: float) -> float:
+    """One optimizer step on ``loss``, gradients clipped to global norm ``clip`` (0: off);
+    returns the loss as a number."""
+    import torch
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if clip > 0:
+        torch.nn.utils.clip_grad_norm_(params, clip)
+    optimizer.step()
+    return loss.item()
+
+
 def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, *,
                  rank: int = 0, progress: ProgressReporter | None = None,
                  extra_settings: dict | None = None) -> dict:
@@ -147,12 +159,7 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
             logits, state = model(inputs, state)
             state = model.detach_state(state)
             loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if settings.clip > 0:
-                torch.nn.utils.clip_grad_norm_(params, settings.clip)
-            optimizer.step()
-            value = loss.item()
+            value = apply_gradients(loss, optimizer, params, settings.clip)
             train_seconds += time.monotonic() - tick
             if not math.isfinite(value):
                 raise RnnToolError(f"the training loss became {value} at step {step + 1}; "
@@ -268,12 +275,7 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
                                     vocab.id_of, None if settings.binary else classes)
                 labels = sst_binary(batch.labels) if settings.binary else batch.labels
                 loss = TreeModel.loss(model(batch), labels, settings.node_loss, batch.roots)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if settings.clip > 0:
-                    torch.nn.utils.clip_grad_norm_(params, settings.clip)
-                optimizer.step()
-                value = loss.item()
+                value = apply_gradients(loss, optimizer, params, settings.clip)
                 if not math.isfinite(value):
                     raise RnnToolError(f"the training loss became {value} at step {step + 1}; "
                                        f"training stopped (try a lower --lr)")
