@@ -214,14 +214,16 @@ def count_classes(trees) -> int:
 
 
 def train_tree(train_trees: list, dev_trees: list | None, settings, output: str, *,
-               embeddings: tuple | None = None, rank: int = 0,
+               embeddings=None, rank: int = 0,
                progress: ProgressReporter | None = None,
                extra_settings: dict | None = None) -> dict:
     """Train a recursive network on binary trees with class labels; write the checkpoint with
     the best development root accuracy (or the last one, without ``dev_trees``) to ``output``.
 
-    Every minibatch is evaluated level by level (``rnntool.treebatch``); ``embeddings`` is
-    ``(rows, vectors)`` from ``rnntool.wordvectors.load_vectors``. Returns a summary dict.
+    Every minibatch is evaluated level by level (``rnntool.treebatch``). ``embeddings``, if
+    given, is called as ``embeddings(vocab, dim)`` once the vocabulary is known and returns
+    ``(rows, vectors)`` to initialize (``rnntool.wordvectors.load_vectors`` with its path
+    bound). Returns a summary dict.
     """
     import torch
     from rnntool.evaluate import tree_accuracy
@@ -236,17 +238,18 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
     classes = 2 if settings.binary else count_classes(train_trees)
     model = TreeModel(len(vocab), classes, embed=settings.embed or settings.hidden,
                       hidden=settings.hidden, cell=settings.cell, dropout=settings.dropout)
+    is_main = rank == 0
+    reporter = progress or ProgressReporter("train tree", enabled=is_main)
     if embeddings is not None:
-        rows, vectors = embeddings
+        rows, vectors = embeddings(vocab, model.config["embed"])
         with torch.no_grad():
             model.embedding.weight[torch.from_numpy(rows)] = torch.from_numpy(vectors)
+        reporter.message(f"{len(rows):,} of {len(vocab):,} words start from given vectors")
     params = list(model.parameters())
     optimizer_class = torch.optim.Adagrad if settings.optimizer == "adagrad" else torch.optim.Adam
     optimizer = optimizer_class(params, lr=settings.learning_rate(),
                                 weight_decay=settings.weight_decay)
     order_rng = torch.Generator().manual_seed(settings.random_seed)
-    is_main = rank == 0
-    reporter = progress or ProgressReporter("train tree", enabled=is_main)
     record = {"settings": {**dataclasses.asdict(settings), **(extra_settings or {})},
               "classes": classes, "step": 0, "epoch": 0, "trees_seen": 0, "elapsed": 0.0,
               "best_dev_root_accuracy": None, "history": []}
@@ -301,14 +304,13 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
                              dev_all_accuracy=scores["all_accuracy"])
                 message += (f", dev root accuracy {scores['root_accuracy']:.4f}, all nodes "
                             f"{scores['all_accuracy']:.4f}")
+            record["history"].append(entry)
+            if dev_trees:
                 best = record["best_dev_root_accuracy"]
-                record["history"].append(entry)
                 if best is None or scores["root_accuracy"] > best:
                     record["best_dev_root_accuracy"] = scores["root_accuracy"]
                     save()
                     message += f"; saved {output}"
-            else:
-                record["history"].append(entry)
             reporter.message(message)
             if out_of_time:
                 break

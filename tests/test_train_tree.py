@@ -96,7 +96,7 @@ def test_word_vectors_initialize_embeddings(tree_files, tmp_path):
                      "--hidden", "4", "--embeddings", vectors, "--epochs", "1", "--lr", "1e-9",
                      "--optimizer", "adam", "--weight-decay", "0")
     assert result.returncode == 0, result.stderr
-    assert b"2 of" in result.stderr
+    assert b"2 of 17 words start from given vectors" in result.stderr, result.stderr
     data = checkpoint.load(str(tmp_path / "t.pt"))
     vocab = Vocab.from_dict(data["vocab"])
     weights = data["model"]["state_dict"]["embedding.weight"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import sys
@@ -84,8 +85,9 @@ def charlm(files, output, data_path, vocab_path, encoding, decode_errors, **sett
 
     Reads text from FILES ('-' or none: stdin) once, encoding it to a temporary id array
     that training reads from then on, or an encoded corpus with --data. The model is an
-    embedding, stacked LSTM/GRU/RNN layers and a linear output. Training is stateful truncated backpropagation through time: each batch row is
-    a contiguous stream and the hidden state carries over from batch to batch. The last
+    embedding, stacked LSTM/GRU/RNN layers and a linear output. Training is stateful
+    truncated backpropagation through time: each batch row is a contiguous stream and the
+    hidden state carries over from batch to batch. The last
     --val-frac of the text is held out; validation loss is reported in nats and bits per
     character, and the checkpoint is written whenever it improves.
 
@@ -220,12 +222,7 @@ def tree(train_file, dev_file, output, embeddings_file, encoding, decode_errors,
     embeddings = None
     if embeddings_file:
         from rnntool import wordvectors
-        from rnntool.train import tree_vocab
-        vocab = tree_vocab(train_trees, settings.min_count)
-        embeddings = wordvectors.load_vectors(embeddings_file, vocab,
-                                              settings.embed or settings.hidden, **options)
-        click.echo(f"rnntool: {len(embeddings[0]):,} of {len(vocab):,} words have vectors in "
-                   f"{embeddings_file}", err=True)
+        embeddings = functools.partial(wordvectors.load_vectors, embeddings_file, **options)
     train_tree(train_trees, dev_trees, settings, output, embeddings=embeddings,
                extra_settings={"train": os.path.abspath(train_file) if train_file != "-"
                                else "-", "argv": sys.argv[1:]})
