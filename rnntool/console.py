@@ -1,8 +1,9 @@
 """Everything rnntool says to a person goes through here, and all of it goes to stderr.
 
-stdout is reserved for data (samples, trees, predictions). This module decides how to talk:
-a rich progress bar when stderr is a terminal, plain periodic lines when it is not (cron,
-pipes, log files). It knows nothing about models or training.
+stdout is reserved for data (samples, trees, predictions, reports). This module decides how
+to talk: a rich progress bar when stderr is a terminal, plain periodic lines when it is not
+(cron, pipes, log files). It also decides whether data on stdout is drawn for a person (rich
+tables, colours) or written plain for programs. It knows nothing about models or training.
 """
 
 from __future__ import annotations
@@ -14,11 +15,33 @@ import time
 PROGRAM = "rnntool"
 
 
-def stderr_is_terminal() -> bool:
+def is_terminal(stream) -> bool:
     try:
-        return sys.stderr.isatty()
+        return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def stderr_is_terminal() -> bool:
+    return is_terminal(sys.stderr)
+
+
+def stdout_is_terminal() -> bool:
+    """Whether stdout is a terminal, so that data written there may be drawn for a person."""
+    return is_terminal(sys.stdout)
+
+
+def stdout_colour() -> bool:
+    """Whether to colour data on stdout: a terminal, NO_COLOR not set, TERM not dumb."""
+    return (stdout_is_terminal() and not os.environ.get("NO_COLOR")
+            and os.environ.get("TERM", "").lower() not in ("dumb", "unknown"))
+
+
+def stdout_console():
+    """A rich Console writing to stdout, once the caller has found stdout a terminal (rich
+    itself leaves out colours under NO_COLOR)."""
+    from rich.console import Console
+    return Console(force_terminal=True, highlight=False)
 
 
 def info(message: str) -> None:

@@ -100,6 +100,19 @@ class TreeSettings:
     epochs: int = 10
     max_time: float | None = None
     random_seed: int = 0
+    # CPU threads; None: one for rnn and lstm, whose per-level operations are too small to
+    # share (and stall when another process holds a core), torch's default for rntn
+    threads: int | None = None
+
+    def thread_count(self) -> int | None:
+        """Threads to train with: ``threads``, else 1 for rnn and lstm unless OMP_NUM_THREADS
+        says otherwise; None: leave torch's setting."""
+        import os
+        if self.threads is not None:
+            return self.threads
+        if self.cell != "rntn" and not os.environ.get("OMP_NUM_THREADS"):
+            return 1
+        return None
 
     def learning_rate(self) -> float:
         if self.lr is not None:
@@ -116,6 +129,8 @@ class TreeSettings:
         for name in ("hidden", "batch_size", "epochs", "min_count"):
             if getattr(self, name) < 1:
                 raise RnnToolError(f"--{name.replace('_', '-')} must be at least 1")
+        if self.threads is not None and self.threads < 1:
+            raise RnnToolError("--threads must be at least 1")
         if self.embed is not None and self.embed < 1:
             raise RnnToolError("--embed must be at least 1")
         if not 0.0 <= self.dropout < 1.0:

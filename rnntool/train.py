@@ -52,11 +52,11 @@ def learning_rate(settings: CharLMSettings, step: int, progress: float) -> float
 def apply_gradients(loss, optimizer, params, clip: float) -> float:
     """One optimizer step on ``loss``, gradients clipped to global norm ``clip`` (0: off);
     returns the loss as a number."""
-    import torch
+    from rnntool.optim import clip_grad_norm
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     if clip > 0:
-        torch.nn.utils.clip_grad_norm_(params, clip)
+        clip_grad_norm(params, clip)
     optimizer.step()
     return loss.item()
 
@@ -228,11 +228,14 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
     import torch
     from rnntool.evaluate import tree_accuracy
     from rnntool.models.tree import TreeModel
-    from rnntool.treebatch import build_batch, sst_binary
+    from rnntool.optim import RowSparseOptimizer
+    from rnntool.treebatch import collate, flatten_all, sst_binary
 
     settings.check()
     if not train_trees:
         raise RnnToolError("there are no training trees")
+    if settings.thread_count() is not None:
+        torch.set_num_threads(settings.thread_count())
     torch.manual_seed(settings.random_seed)
     vocab = tree_vocab(train_trees, settings.min_count)
     classes = 2 if settings.binary else count_classes(train_trees)
@@ -246,9 +249,9 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
             model.embedding.weight[torch.from_numpy(rows)] = torch.from_numpy(vectors)
         reporter.message(f"{len(rows):,} of {len(vocab):,} words start from given vectors")
     params = list(model.parameters())
-    optimizer_class = torch.optim.Adagrad if settings.optimizer == "adagrad" else torch.optim.Adam
-    optimizer = optimizer_class(params, lr=settings.learning_rate(),
-                                weight_decay=settings.weight_decay)
+    optimizer = RowSparseOptimizer(model, model.embedding, settings.optimizer,
+                                   settings.learning_rate(), settings.weight_decay)
+    flat = flatten_all(train_trees, vocab.id_of, None if settings.binary else classes)
     order_rng = torch.Generator().manual_seed(settings.random_seed)
     record = {"settings": {**dataclasses.asdict(settings), **(extra_settings or {})},
               "classes": classes, "step": 0, "epoch": 0, "trees_seen": 0, "elapsed": 0.0,
@@ -267,15 +270,15 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
                      + (f"validating on {len(dev_trees):,} trees each epoch" if dev_trees
                         else "no validation"))
     start = time.monotonic()
-    step, out_of_time = 0, False
+    step, out_of_time, train_seconds = 0, False, 0.0
     with reporter:
         for epoch in range(1, settings.epochs + 1):
             model.train()
             order = torch.randperm(n, generator=order_rng).tolist()
             total, count = 0.0, 0
             for first in range(0, n, settings.batch_size):
-                batch = build_batch([train_trees[i] for i in order[first:first + settings.batch_size]],
-                                    vocab.id_of, None if settings.binary else classes)
+                tick = time.monotonic()
+                batch = collate([flat[i] for i in order[first:first + settings.batch_size]])
                 labels = sst_binary(batch.labels) if settings.binary else batch.labels
                 loss = TreeModel.loss(model(batch), labels, settings.node_loss, batch.roots)
                 value = apply_gradients(loss, optimizer, params, settings.clip)
@@ -284,13 +287,14 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
                                        f"training stopped (try a lower --lr)")
                 total, count, step = total + value, count + 1, step + 1
                 record["trees_seen"] += batch.num_trees
+                train_seconds += time.monotonic() - tick
                 elapsed = time.monotonic() - start
                 done = step / (steps_per_epoch * settings.epochs)
                 if settings.max_time is not None:
                     done = max(done, elapsed / settings.max_time)
                     out_of_time = elapsed >= settings.max_time
                 reporter.update(done, [f"epoch {epoch}", f"loss {value:.3f}",
-                                       f"{format_rate(record['trees_seen'] / max(elapsed, 1e-9))} trees/s"])
+                                       f"{format_rate(record['trees_seen'] / train_seconds)} trees/s"])
                 if out_of_time:
                     break
             entry = {"epoch": epoch, "step": step, "train_loss": total / count,
@@ -317,9 +321,10 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
     if not dev_trees:
         save()
     elapsed = time.monotonic() - start
-    reporter.message(f"done: {step} steps in {format_duration(elapsed)}, "
-                     f"{format_rate(record['trees_seen'] / max(elapsed, 1e-9))} trees/s; "
+    rate = record["trees_seen"] / max(train_seconds, 1e-9)
+    reporter.message(f"done: {step} steps in {format_duration(elapsed)}, training at "
+                     f"{format_rate(rate)} trees/s; "
                      + (f"best dev root accuracy {record['best_dev_root_accuracy']:.4f}; "
                         if dev_trees else "") + f"model in {output}")
     return {"steps": step, "best_dev_root_accuracy": record["best_dev_root_accuracy"],
-            "elapsed": elapsed, "classes": classes}
+            "elapsed": elapsed, "classes": classes, "train_trees_per_second": rate}

@@ -112,6 +112,135 @@ def class_id(label, classes: int | None = None) -> int:
     return value
 
 
+@dataclass
+class FlatTree:
+    """One tree flattened (see ``flatten``): its nodes in postorder, leaf nodes included.
+
+    ``words``: [leaves] word ids, left to right. ``labels``, ``height``: [nodes]. ``left``,
+    ``right``: [nodes] postorder indices of the children of inner nodes (-1 for leaves).
+    """
+
+    words: np.ndarray
+    labels: np.ndarray
+    height: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+
+
+def flatten(tree: Tree, word_id: Callable[[str], int], classes: int | None = None,
+            label_of: Callable | None = None) -> FlatTree:
+    """``tree`` as a ``FlatTree``: the nodes ``build_batch`` sees, in postorder. Iterative.
+
+    ``word_id`` maps a word to its id (``Vocab.id_of``); with ``classes``, a numeric label of
+    ``classes`` or more is a ValueError rather than a silently unlabelled node."""
+    if label_of is None:
+        label_of = _label_reader(classes)
+    words: list[int] = []
+    labels: list[int] = []
+    lefts: list[int] = []
+    rights: list[int] = []
+    heights: list[int] = []
+    finished: list[tuple[int, int]] = []  # (node, height) of subtrees not yet combined
+    stack: list = [tree]
+    while stack:
+        item = stack.pop()
+        if type(item) is tuple:  # both children are done: the inner node
+            right, right_height = finished.pop()
+            left, left_height = finished.pop()
+            height = 1 + (left_height if left_height > right_height else right_height)
+            finished.append((len(labels), height))
+            labels.append(item[0])
+            lefts.append(left)
+            rights.append(right)
+            heights.append(height)
+            continue
+        if isinstance(item, Tree):
+            label = label_of(item)
+            node = item
+            while len(node) == 1 and isinstance(node[0], Tree):
+                node = node[0]
+                if label < 0:
+                    label = label_of(node)
+            if len(node) == 2:
+                stack.append((label,))
+                stack.append(node[1])
+                stack.append(node[0])
+                continue
+            if len(node) != 1:
+                raise ValueError(
+                    f"a node labelled {node.label()!r} has {len(node)} children; trees "
+                    f"must be binary (binarize them first)")
+            word = node[0]
+        else:
+            label, word = UNLABELLED, item
+        finished.append((len(labels), 0))
+        words.append(word_id(word))
+        labels.append(label)
+        lefts.append(-1)
+        rights.append(-1)
+        heights.append(0)
+    return FlatTree(words=np.array(words, dtype=np.int64),
+                    labels=np.array(labels, dtype=np.int64),
+                    height=np.array(heights, dtype=np.int64),
+                    left=np.array(lefts, dtype=np.int64),
+                    right=np.array(rights, dtype=np.int64))
+
+
+def _label_reader(classes: int | None) -> Callable:
+    """``class_id`` of a node's label, memoized per label text."""
+    cache: dict = {}
+
+    def label_of(node) -> int:
+        label = node.label()
+        try:
+            return cache[label]
+        except KeyError:
+            value = cache[label] = class_id(label, classes)
+            return value
+        except TypeError:  # an unhashable label
+            return class_id(label, classes)
+    return label_of
+
+
+def flatten_all(trees: Sequence[Tree], word_id: Callable[[str], int],
+                classes: int | None = None) -> list[FlatTree]:
+    """``flatten`` of every tree (flatten a training set once, then ``collate`` batches)."""
+    label_of = _label_reader(classes)
+    return [flatten(tree, word_id, classes, label_of) for tree in trees]
+
+
+def collate(flats: Sequence[FlatTree]) -> TreeBatch:
+    """Several flattened trees as one ``TreeBatch`` (numpy only, no walk over the trees)."""
+    if not len(flats):
+        raise ValueError("no trees")
+    sizes = np.array([len(f.labels) for f in flats], dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+    count = int(sizes.sum())
+    height = np.concatenate([f.height for f in flats])
+    shift = np.repeat(starts, sizes)
+    lefts = np.concatenate([f.left for f in flats]) + shift
+    rights = np.concatenate([f.right for f in flats]) + shift
+    order = np.argsort(height, kind="stable")
+    rank = np.empty(count, dtype=np.int64)
+    rank[order] = np.arange(count, dtype=np.int64)
+    words = np.concatenate([f.words for f in flats])
+    inner = order[len(words):]
+    children = np.empty((len(inner), 2), dtype=np.int64)
+    children[:, 0] = rank[lefts[inner]]
+    children[:, 1] = rank[rights[inner]]
+    tree_of = np.repeat(np.arange(len(flats), dtype=np.int64), sizes)
+    position = np.arange(count, dtype=np.int64) - shift
+    return TreeBatch(
+        words=words,
+        labels=np.concatenate([f.labels for f in flats])[order],
+        children=children,
+        level_offsets=np.searchsorted(height[order], np.arange(height[order[-1]] + 2)),
+        roots=rank[starts + sizes - 1],
+        tree_of=tree_of[order],
+        position=position[order],
+    )
+
+
 def build_batch(trees: Sequence[Tree], word_id: Callable[[str], int],
                 classes: int | None = None) -> TreeBatch:
     """Flatten ``trees`` into one ``TreeBatch``; ``word_id`` maps a word to its id
@@ -119,89 +248,7 @@ def build_batch(trees: Sequence[Tree], word_id: Callable[[str], int],
     ValueError rather than a silently unlabelled node."""
     if not len(trees):
         raise ValueError("no trees")
-    label_cache: dict = {}
-
-    def label_of(node) -> int:
-        label = node.label()
-        try:
-            return label_cache[label]
-        except KeyError:
-            value = label_cache[label] = class_id(label, classes)
-            return value
-        except TypeError:  # an unhashable label
-            return class_id(label, classes)
-
-    words: list[int] = []
-    labels: list[int] = []
-    lefts: list[int] = []
-    rights: list[int] = []
-    heights: list[int] = []
-    starts: list[int] = []
-    roots: list[int] = []
-    finished: list[tuple[int, int]] = []  # (node, height) of subtrees not yet combined
-    for tree in trees:
-        starts.append(len(labels))
-        stack: list = [tree]
-        while stack:
-            item = stack.pop()
-            if type(item) is tuple:  # both children are done: the inner node
-                right, right_height = finished.pop()
-                left, left_height = finished.pop()
-                height = 1 + (left_height if left_height > right_height else right_height)
-                finished.append((len(labels), height))
-                labels.append(item[0])
-                lefts.append(left)
-                rights.append(right)
-                heights.append(height)
-                continue
-            if isinstance(item, Tree):
-                label = label_of(item)
-                node = item
-                while len(node) == 1 and isinstance(node[0], Tree):
-                    node = node[0]
-                    if label < 0:
-                        label = label_of(node)
-                if len(node) == 2:
-                    stack.append((label,))
-                    stack.append(node[1])
-                    stack.append(node[0])
-                    continue
-                if len(node) != 1:
-                    raise ValueError(
-                        f"a node labelled {node.label()!r} has {len(node)} children; trees "
-                        f"must be binary (binarize them first)")
-                word = node[0]
-            else:
-                label, word = UNLABELLED, item
-            finished.append((len(labels), 0))
-            words.append(word_id(word))
-            labels.append(label)
-            lefts.append(-1)
-            rights.append(-1)
-            heights.append(0)
-        roots.append(finished.pop()[0])
-
-    count = len(labels)
-    height = np.array(heights, dtype=np.int64)
-    order = np.argsort(height, kind="stable")
-    rank = np.empty(count, dtype=np.int64)
-    rank[order] = np.arange(count, dtype=np.int64)
-    inner = order[len(words):]
-    children = np.empty((len(inner), 2), dtype=np.int64)
-    children[:, 0] = rank[np.array(lefts, dtype=np.int64)[inner]]
-    children[:, 1] = rank[np.array(rights, dtype=np.int64)[inner]]
-    sizes = np.diff(np.array(starts + [count], dtype=np.int64))
-    tree_of = np.repeat(np.arange(len(starts), dtype=np.int64), sizes)
-    position = np.arange(count, dtype=np.int64) - np.repeat(np.array(starts, np.int64), sizes)
-    return TreeBatch(
-        words=np.array(words, dtype=np.int64),
-        labels=np.array(labels, dtype=np.int64)[order],
-        children=children,
-        level_offsets=np.searchsorted(height[order], np.arange(height.max() + 2)),
-        roots=rank[np.array(roots, dtype=np.int64)],
-        tree_of=tree_of[order],
-        position=position[order],
-    )
+    return collate(flatten_all(trees, word_id, classes))
 
 
 #: SST's binary convention: 0-1 negative (0), 3-4 positive (1), neutral 2 unlabelled.

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from rnntool import console
 from rnntool.cli.common import encoding_option, errors_option
 
 
@@ -31,6 +32,9 @@ def command(checkpoint, data, as_json, encoding, decode_errors):
     macro-F1, per-class precision, recall and F1, and the confusion matrix of the roots; a
     fine-grained 5-class model is also scored in SST's binary view. A char-LM (`rnntool
     train charlm`) reads text: loss in nats and bits per character.
+
+    On a terminal the report is drawn as tables; piped or redirected, it is aligned plain
+    text.
     """
     from rnntool import checkpoint as ckpt
 
@@ -45,6 +49,8 @@ def command(checkpoint, data, as_json, encoding, decode_errors):
     report["checkpoint"] = checkpoint
     if as_json:
         sys.stdout.write(json.dumps(report, indent=1) + "\n")
+    elif console.stdout_is_terminal():
+        print_tables(report, console.stdout_console())
     else:
         sys.stdout.write(format_report(report))
     sys.stdout.flush()
@@ -104,3 +110,45 @@ def format_report(report: dict) -> str:
     lines += [f"{gold:>6} " + " ".join(f"{n:>6}" for n in row)
               for gold, row in enumerate(roots["confusion"])]
     return "\n".join(lines) + "\n"
+
+
+def print_tables(report: dict, out) -> None:
+    """The report as rich tables on the console ``out``: a summary and, for a tree model, the
+    roots' per-class scores and their confusion matrix (its diagonal highlighted)."""
+    from rich.table import Table
+
+    title = f"checkpoint: {report['checkpoint']} ({report['kind']})"
+    if report["kind"] == "charlm":
+        table = Table(title=title)
+        for name in ("characters", "unknown", "loss (nats/char)", "bits/char"):
+            table.add_column(name, justify="right")
+        table.add_row(str(report["characters"]), str(report["unknown_characters"]),
+                      f"{report['loss']:.4f}", f"{report['bits_per_character']:.4f}")
+        out.print(table)
+        return
+    classes, view = report["classes"], report.get("binary_view")
+    summary = Table(title=f"{title}\n{report['trees']} trees, {classes} classes "
+                          f"({report['view']})")
+    summary.add_column("")
+    for name in ["accuracy", "macro-F1", "count"] + (["binary-view accuracy"] if view else []):
+        summary.add_column(name, justify="right")
+    for name, scores, key in (("roots", report["roots"], "root_accuracy"),
+                              ("all nodes", report["all_nodes"], "all_accuracy")):
+        summary.add_row(name, f"{scores['accuracy']:.4f}", f"{scores['macro_f1']:.4f}",
+                        str(scores["count"]), *([f"{view[key]:.4f}"] if view else []))
+    per_class = Table(title="roots by class")
+    for name in ("class", "precision", "recall", "F1", "support"):
+        per_class.add_column(name, justify="right")
+    for row in report["roots"]["per_class"]:
+        per_class.add_row(str(row["class"]), f"{row['precision']:.4f}",
+                          f"{row['recall']:.4f}", f"{row['f1']:.4f}", str(row["support"]))
+    confusion = Table(title="root confusion")
+    confusion.add_column("gold \\ predicted", justify="right", style="bold")
+    for c in range(classes):
+        confusion.add_column(str(c), justify="right")
+    for gold, row in enumerate(report["roots"]["confusion"]):
+        confusion.add_row(str(gold), *(f"[bold green]{n}[/]" if gold == predicted
+                                       else f"[red]{n}[/]" if n else str(n)
+                                       for predicted, n in enumerate(row)))
+    for table in (summary, per_class, confusion):
+        out.print(table)

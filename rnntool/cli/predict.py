@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import click
 
+from rnntool import console
 from rnntool.cli.common import encoding_option, errors_option, input_paths
 from rnntool.cli.parse import build_tree_maker, tree_input_options
 from rnntool.console import warn
 
 BATCH_LINES = 256  # lines predicted together; output still follows input line by line
+# SGR colour codes of the predicted classes in drawings on a terminal, by number of classes:
+# SST's five from bold red (0) through dim neutral (2) to bold green (4); binary red, green.
+CLASS_COLOURS = {5: ["1;31", "31", "2", "32", "1;32"], 2: ["31", "32"]}
+HIDDEN = 0xF0000  # labels are drawn spelt in private-use characters from here, then coloured
 
 
 @click.command("predict", epilog="""\b
@@ -28,7 +34,10 @@ Examples:
                    "tree with the predicted class at every node (trees); the tree with every "
                    "node's class probabilities, comma-separated, as its label (probs); or "
                    "NLTK's drawing of the predicted tree, 'class (probability)' at every node "
-                   "(pretty, each drawing followed by an empty line).")
+                   "(pretty, each drawing followed by an empty line). On a terminal (and "
+                   "without NO_COLOR) pretty colours each node's label by its class: for 5 "
+                   "classes 0-1 red, 2 dim, 3-4 green (0 and 4 bold); for 2 classes 0 red, "
+                   "1 green; other models are not coloured.")
 @tree_input_options
 @encoding_option
 @errors_option
@@ -52,20 +61,25 @@ def command(checkpoint, files, output_format, input_kind, factor, collapse_unary
     options = dict(encoding=encoding, errors=decode_errors)
     maker = build_tree_maker(input_kind, factor, collapse_unary, grammar, treebank, shape,
                              **options)
+    colours = None
+    if output_format == "pretty" and console.stdout_colour():
+        colours = CLASS_COLOURS.get(int(data["training"]["classes"]))
     pending: list = []
     out = sys.stdout
     for tree in trees.make_trees(paths, maker, strict=strict, warn=warn, **options):
         pending.append(tree)
         if len(pending) == BATCH_LINES:
-            out.write(predict_lines(model, vocab, pending, output_format))
+            out.write(predict_lines(model, vocab, pending, output_format, colours))
             pending = []
     if pending:
-        out.write(predict_lines(model, vocab, pending, output_format))
+        out.write(predict_lines(model, vocab, pending, output_format, colours))
     out.flush()
 
 
-def predict_lines(model, vocab, items: list, output_format: str) -> str:
-    """The output records for ``items`` (trees, or None for lines that gave none)."""
+def predict_lines(model, vocab, items: list, output_format: str,
+                  colours: list[str] | None = None) -> str:
+    """The output records for ``items`` (trees, or None for lines that gave none); pretty
+    drawings with each label in its class's colour (``colours``: SGR codes) if given."""
     import torch
     from rnntool import trees
     from rnntool.treebatch import build_batch, relabel
@@ -95,9 +109,30 @@ def predict_lines(model, vocab, items: list, output_format: str) -> str:
             else:
                 labels = [f"{int(p.argmax())} ({p.max():.2f})" for p in node_probs]
                 try:
-                    records.append(trees.pretty(relabel(tree, labels)) + "\n")
+                    records.append(draw(tree, labels, colours) + "\n")
                 except trees.LineError as exc:  # too deep to draw
                     warn(str(exc))
                     records.append("")
     found = iter(records)
     return "".join((next(found) if t is not None else "") + "\n" for t in items)
+
+
+def draw(tree, labels: list[str], colours: list[str] | None = None) -> str:
+    """NLTK's drawing of ``tree`` with ``labels`` (``relabel``'s order); with ``colours``,
+    each label in the colour of its class (the number it starts with).
+
+    Colour codes would upset the drawing's layout, so the tree is drawn with every label
+    spelt in private-use characters of the same width, and each such run is then replaced
+    by its label in colour."""
+    from rnntool import trees
+    from rnntool.treebatch import relabel
+
+    if not colours:
+        return trees.pretty(relabel(tree, labels))
+    hidden = ["".join(chr(HIDDEN + ord(c)) for c in label) for label in labels]
+
+    def paint(run: re.Match) -> str:
+        label = "".join(chr(ord(c) - HIDDEN) for c in run.group())
+        return f"\x1b[{colours[int(label.split()[0])]}m{label}\x1b[0m"
+    return re.sub(f"[{chr(HIDDEN)}-{chr(HIDDEN + 127)}]+", paint,
+                  trees.pretty(relabel(tree, hidden)))

@@ -191,6 +191,10 @@ Examples:
               show_default=True, help="Training words seen fewer times become <unk>.")
 @click.option("--random-seed", type=int, metavar="N", default=T.random_seed,
               show_default=True, help="Seed of the random number generator (weights, order).")
+@click.option("--threads", type=click.IntRange(min=1), metavar="N", default=None,
+              help="CPU threads (default: 1 for rnn and lstm, whose many small per-level "
+                   "operations gain nothing from more and stall when another process holds "
+                   "a core; all cores for rntn; OMP_NUM_THREADS, if set, instead of 1).")
 @encoding_option
 @errors_option
 def tree(train_file, dev_file, output, embeddings_file, encoding, decode_errors, **settings):

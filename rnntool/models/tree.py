@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 from torch import nn
+from torch.autograd.function import once_differentiable
 from torch.nn import functional as F
 
 CELLS = ("rnn", "rntn", "lstm")
@@ -70,12 +71,8 @@ class TreeModel(nn.Module):
             nn.init.normal_(self.tensor, std=1.0 / (4 * hidden))
         self.classifier = nn.Linear(hidden, classes)
 
-    @property
-    def state_size(self) -> int:
-        """Width of a node's row in the buffer: ``h``, or ``[h; c]`` for the LSTM."""
-        return 2 * self.hidden if self.cell == "lstm" else self.hidden
-
     def leaf_states(self, words: torch.Tensor) -> torch.Tensor:
+        """[leaves, hidden] states ``h`` of the leaf nodes; ``[h; c]`` for the LSTM."""
         x = self.dropout(self.embedding(words))
         if self.cell == "lstm":
             i, o, u = self.leaf(x).chunk(3, dim=1)
@@ -85,43 +82,22 @@ class TreeModel(nn.Module):
             return x
         return torch.tanh(self.leaf(x))
 
-    def compose_states(self, pairs: torch.Tensor) -> torch.Tensor:
-        """``pairs``: [n, 2, state_size] the (left, right) children -> [n, state_size]."""
-        n, H = len(pairs), self.hidden
-        if self.cell == "lstm":
-            hs = pairs[:, :, :H].reshape(n, 2 * H)
-            i, f_l, f_r, o, u = self.compose(hs).chunk(5, dim=1)
-            c = (torch.sigmoid(i) * torch.tanh(u) + torch.sigmoid(f_l) * pairs[:, 0, H:]
-                 + torch.sigmoid(f_r) * pairs[:, 1, H:])
-            return torch.cat([torch.sigmoid(o) * torch.tanh(c), c], dim=1)
-        x = pairs.reshape(n, 2 * H)
-        z = self.compose(x)
-        if self.cell == "rntn":
-            xv = (x @ self.tensor.view(2 * H, H * 2 * H)).view(n, H, 2 * H)
-            z = z + (xv * x.unsqueeze(1)).sum(dim=2)
-        return torch.tanh(z)
-
     def node_states(self, batch) -> torch.Tensor:
-        """[num_nodes, state_size] states of every node of ``batch``, in batch order."""
+        """[num_nodes, hidden] states ``h`` of every node of ``batch``, in batch order."""
         leaves = self.leaf_states(_tensor(batch.words))
-        inner = batch.num_nodes - batch.num_leaves
-        if inner == 0:
-            return leaves
-        buffer = torch.cat([leaves, leaves.new_zeros(inner, leaves.shape[1])])
+        if batch.num_nodes == batch.num_leaves:
+            return leaves[:, :self.hidden]
         children = _tensor(batch.children).view(-1)
-        base = batch.num_leaves
         offsets = batch.level_offsets.tolist()
-        for h in range(1, len(offsets) - 1):
-            start, stop = offsets[h], offsets[h + 1]
-            index = children[2 * (start - base):2 * (stop - base)]
-            pairs = buffer.index_select(0, index).view(stop - start, 2, -1)
-            buffer[start:stop] = self.compose_states(pairs)
-        return buffer
+        if self.cell == "lstm":
+            return _TreeLSTMLevels.apply(leaves, self.compose.weight, self.compose.bias,
+                                         children, offsets)
+        return _TanhLevels.apply(leaves, self.compose.weight, self.compose.bias,
+                                 getattr(self, "tensor", None), children, offsets)
 
     def forward(self, batch) -> torch.Tensor:
         """[num_nodes, classes] logits of every node of ``batch``, in batch order."""
-        states = self.node_states(batch)[:, :self.hidden]
-        return self.classifier(self.dropout(states))
+        return self.classifier(self.dropout(self.node_states(batch)))
 
     @staticmethod
     def loss(logits: torch.Tensor, labels, node_loss: str = "all",
@@ -142,3 +118,136 @@ class TreeModel(nn.Module):
         if not bool((labels >= 0).any()):
             return logits.sum() * 0.0
         return F.cross_entropy(logits, labels, ignore_index=-1)
+
+
+# --- backpropagation through structure, level by level ----------------------------------
+#
+# The inner nodes of a batch are computed in hand-written forward and backward passes over
+# the levels, each level a handful of batched tensor operations writing into preallocated
+# buffers. Autograd would record a dozen graph nodes per level and replay them one by one;
+# SST minibatches have 30 to 50 levels, so that bookkeeping, not the arithmetic, would
+# dominate. The weight gradients are one matrix product over all inner nodes at the end.
+# ``offsets`` are the batch's level offsets (a list), ``children`` its [inner * 2] child rows.
+
+
+class _TanhLevels(torch.autograd.Function):
+    """Inner nodes of the ``rnn`` (``tensor`` None) and ``rntn`` cells:
+    ``h = tanh(W x + b [+ x^T V x])`` with ``x = [h_l; h_r]``."""
+
+    @staticmethod
+    def forward(ctx, leaves, weight, bias, tensor, children, offsets):
+        L, H = leaves.shape
+        N = offsets[-1]
+        states = leaves.new_empty(N, H)
+        states[:L] = leaves
+        pairs = leaves.new_empty(N - L, 2 * H)  # x of every inner node, kept for backward
+        weight_t = weight.t()
+        flat = None if tensor is None else tensor.reshape(2 * H, H * 2 * H)
+        for level in range(1, len(offsets) - 1):
+            start, stop = offsets[level], offsets[level + 1]
+            n = stop - start
+            x = pairs[start - L:stop - L]
+            torch.index_select(states, 0, children[2 * (start - L):2 * (stop - L)],
+                               out=x.view(2 * n, H))
+            z = states[start:stop]
+            torch.addmm(bias, x, weight_t, out=z)
+            if flat is not None:  # z_k += sum_ij x_i V[i, k, j] x_j
+                z.add_(torch.bmm(torch.mm(x, flat).view(n, H, 2 * H), x.unsqueeze(2)).squeeze(2))
+            z.tanh_()
+        ctx.offsets = offsets
+        ctx.save_for_backward(states, pairs, weight, tensor, children)
+        return states
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_states):
+        states, pairs, weight, tensor, children = ctx.saved_tensors
+        offsets = ctx.offsets
+        L, H = offsets[1], states.shape[1]
+        grad = grad_states.clone()  # d loss / d h, completed by each node's parent
+        deltas = pairs.new_empty(len(pairs), H)  # d loss / d z of every inner node
+        if tensor is not None:  # d(x^T V_k x)/dx = (V_k + V_k^T) x
+            sym = (tensor + tensor.permute(2, 1, 0)).reshape(2 * H, H * 2 * H).t()
+        for level in range(len(offsets) - 2, 0, -1):
+            start, stop = offsets[level], offsets[level + 1]
+            n = stop - start
+            h, g, d = states[start:stop], grad[start:stop], deltas[start - L:stop - L]
+            torch.addcmul(g, g, h * h, value=-1, out=d)  # through tanh: g (1 - h^2)
+            dx = torch.mm(d, weight)
+            if tensor is not None:
+                x = pairs[start - L:stop - L]
+                dx.addmm_((d.unsqueeze(2) * x.unsqueeze(1)).view(n, H * 2 * H), sym)
+            grad.index_add_(0, children[2 * (start - L):2 * (stop - L)], dx.view(2 * n, H))
+        grad_tensor = None
+        if tensor is not None and ctx.needs_input_grad[3]:
+            # dV[i, k, j] = sum over nodes of x_i d_k x_j
+            outer = (deltas.unsqueeze(2) * pairs.unsqueeze(1)).view(len(pairs), H * 2 * H)
+            grad_tensor = torch.mm(pairs.t(), outer).view_as(tensor)
+        return (grad[:L], torch.mm(deltas.t(), pairs), deltas.sum(0), grad_tensor, None, None)
+
+
+class _TreeLSTMLevels(torch.autograd.Function):
+    """Inner nodes of the binary Tree-LSTM. ``leaves`` are ``[h; c]``; returns ``h`` of every
+    node. Gates ``i, f_l, f_r, o, u`` (the layout of ``TreeModel.compose``)."""
+
+    @staticmethod
+    def forward(ctx, leaves, weight, bias, children, offsets):
+        L, H = leaves.shape[0], leaves.shape[1] // 2
+        N = offsets[-1]
+        hs, cs = leaves.new_empty(N, H), leaves.new_empty(N, H)
+        hs[:L], cs[:L] = leaves[:, :H], leaves[:, H:]
+        pairs = leaves.new_empty(N - L, 2 * H)        # [h_l; h_r]
+        cell_pairs = leaves.new_empty(N - L, 2 * H)   # [c_l; c_r]
+        gates = leaves.new_empty(N - L, 5 * H)        # after their nonlinearities
+        weight_t = weight.t()
+        for level in range(1, len(offsets) - 1):
+            start, stop = offsets[level], offsets[level + 1]
+            n, rows = stop - start, slice(offsets[level] - L, offsets[level + 1] - L)
+            index = children[2 * rows.start:2 * rows.stop]
+            torch.index_select(hs, 0, index, out=pairs[rows].view(2 * n, H))
+            torch.index_select(cs, 0, index, out=cell_pairs[rows].view(2 * n, H))
+            g = gates[rows]
+            torch.addmm(bias, pairs[rows], weight_t, out=g)
+            g[:, :4 * H].sigmoid_()
+            g[:, 4 * H:].tanh_()
+            c = cs[start:stop]
+            torch.mul(g[:, :H], g[:, 4 * H:], out=c)  # i * u
+            c.add_((g[:, H:3 * H] * cell_pairs[rows]).view(n, 2, H).sum(1))  # + f_l c_l + f_r c_r
+            torch.tanh(c, out=hs[start:stop])
+            hs[start:stop].mul_(g[:, 3 * H:4 * H])
+        ctx.offsets = offsets
+        ctx.save_for_backward(cs, pairs, cell_pairs, gates, weight, children)
+        return hs
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_h):
+        cs, pairs, cell_pairs, gates, weight, children = ctx.saved_tensors
+        offsets = ctx.offsets
+        L, H = offsets[1], cs.shape[1]
+        grad_h = grad_h.clone()
+        grad_c = torch.zeros_like(cs)
+        deltas = gates.new_empty(gates.shape)  # d loss / d gate pre-activations
+        for level in range(len(offsets) - 2, 0, -1):
+            start, stop = offsets[level], offsets[level + 1]
+            n, rows = stop - start, slice(start - L, stop - L)
+            index = children[2 * rows.start:2 * rows.stop]
+            g, d = gates[rows], deltas[rows]
+            gh = grad_h[start:stop]
+            tc = torch.tanh(cs[start:stop])
+            gho = gh * g[:, 3 * H:4 * H]
+            gc = grad_c[start:stop].add_(gho).addcmul_(gho, tc * tc, value=-1)  # total d/dc
+            torch.mul(gc, g[:, 4 * H:], out=d[:, :H])                           # d i
+            torch.mul(gc.unsqueeze(1), cell_pairs[rows].view(n, 2, H),
+                      out=d[:, H:3 * H].view(n, 2, H))                          # d f_l, d f_r
+            torch.mul(gh, tc, out=d[:, 3 * H:4 * H])                             # d o
+            torch.mul(gc, g[:, :H], out=d[:, 4 * H:])                           # d u
+            sig = g[:, :4 * H]
+            d[:, :4 * H].mul_(sig - sig * sig)
+            u = g[:, 4 * H:]
+            d[:, 4 * H:].addcmul_(d[:, 4 * H:], u * u, value=-1)
+            grad_h.index_add_(0, index, torch.mm(d, weight).view(2 * n, H))
+            grad_c.index_add_(0, index, (gc.unsqueeze(1) * g[:, H:3 * H].view(n, 2, H))
+                              .view(2 * n, H))
+        grad_leaves = torch.cat([grad_h[:L], grad_c[:L]], dim=1)
+        return grad_leaves, torch.mm(deltas.t(), pairs), deltas.sum(0), None, None
