@@ -1,9 +1,16 @@
-"""Batching for truncated backpropagation through time over one long token stream.
+"""Batching: contiguous streams for truncated BPTT, and length buckets for sentences.
 
-The corpus (a 1-D id array, possibly memory-mapped) is cut into ``batch_size`` contiguous
-streams laid side by side; batch ``i`` holds the next ``seq_len`` ids of every stream, so
-row ``b`` of batch ``i + 1`` continues row ``b`` of batch ``i`` and the recurrent state can
-be carried from one batch to the next. Not here: models, files, the training loop.
+``StreamBatches``: the corpus (a 1-D id array, possibly memory-mapped) is cut into
+``batch_size`` contiguous streams laid side by side; batch ``i`` holds the next ``seq_len``
+ids of every stream, so row ``b`` of batch ``i + 1`` continues row ``b`` of batch ``i`` and
+the recurrent state can be carried from one batch to the next.
+
+``LengthBatches``: sentences of different lengths grouped into batches of similar length
+(sorted by length, ties in random order), then padded; the model packs them
+(``pack_padded_sequence``), so padding neither changes a result nor costs compute, and
+bucketing keeps the padded tensors small.
+
+Not here: models, files, the training loop.
 """
 
 from __future__ import annotations
@@ -51,3 +58,44 @@ class StreamBatches:
     def __iter__(self):
         for i in range(len(self)):
             yield self[i]
+
+
+def pad(sequences: list, pad_id: int = 0):
+    """``(ids [batch, longest] int64, lengths [batch] int64)`` tensors of id sequences."""
+    import torch
+    lengths = np.fromiter((len(s) for s in sequences), dtype=np.int64, count=len(sequences))
+    ids = np.full((len(sequences), int(lengths.max())), pad_id, dtype=np.int64)
+    for row, seq in enumerate(sequences):
+        ids[row, :len(seq)] = seq
+    return torch.from_numpy(ids), torch.from_numpy(lengths)
+
+
+class LengthBatches:
+    """Batches of sentences of similar length, in a new random order every pass.
+
+    ``sequences``: id arrays; ``targets``: a class id each. Each pass sorts the sentences by
+    length, breaking ties at random, cuts the order into batches of ``batch_size`` and
+    shuffles the batches. Iterating yields ``(ids, lengths, targets, indices)``.
+    """
+
+    def __init__(self, sequences: list, targets, batch_size: int, seed: int = 0):
+        if batch_size < 1:
+            raise ValueError("batch_size must be positive")
+        self.sequences = sequences
+        self.targets = np.asarray(targets, dtype=np.int64)
+        self.lengths = np.array([len(s) for s in sequences], dtype=np.int64)
+        self.batch_size = batch_size
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.sequences) / self.batch_size)
+
+    def __iter__(self):
+        import torch
+        ties = self.rng.permutation(len(self.sequences))
+        order = ties[np.argsort(self.lengths[ties], kind="stable")]
+        batches = [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        for b in self.rng.permutation(len(batches)):
+            indices = batches[b]
+            ids, lengths = pad([self.sequences[i] for i in indices])
+            yield ids, lengths, torch.from_numpy(self.targets[indices]), indices

@@ -143,3 +143,43 @@ def tree_report(model, trees, vocab, *, binary: bool, classes: int) -> dict:
         report["binary_view"] = {"root_accuracy": binary_view(roots_gold, roots_pred),
                                  "all_accuracy": binary_view(nodes_gold, nodes_pred)}
     return report
+
+
+def sequence_probabilities(model, sequences: list, batch_size: int = 256) -> np.ndarray:
+    """[len(sequences), classes] class probabilities of a sequence classifier for id arrays
+    (each at least one id long), computed in batches of similar length."""
+    import torch
+    from rnntool.data import pad
+
+    was_training = model.training
+    model.eval()
+    order = np.argsort([len(s) for s in sequences], kind="stable")
+    out = np.empty((len(sequences), model.config["classes"]), dtype=np.float32)
+    with torch.no_grad():
+        for start in range(0, len(order), batch_size):
+            rows = order[start:start + batch_size]
+            ids, lengths = pad([sequences[i] for i in rows])
+            out[rows] = torch.softmax(model(ids, lengths), dim=-1).numpy()
+    model.train(was_training)
+    return out
+
+
+def sentence_report(model, vocab, labels: list[str], tokens: list[list[str]],
+                    classes: list[str], *, binary: bool = False) -> dict:
+    """Everything ``rnntool eval`` says about a sequence classifier on labelled sentences:
+    accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix (rows: gold,
+    columns: predicted, in the order of ``classes``, the model's labels)."""
+    from rnntool.errors import RnnToolError
+
+    index = {label: i for i, label in enumerate(classes)}
+    unknown = sorted(set(labels) - set(index))
+    if unknown:
+        raise RnnToolError(f"the data holds label {unknown[0]!r}, which the model does not "
+                           f"know (its labels: {', '.join(classes)})")
+    gold = np.array([index[label] for label in labels], dtype=np.int64)
+    probs = sequence_probabilities(model, [vocab.ids_of(t) for t in tokens])
+    scores = classification_report(gold, probs.argmax(1), len(classes))
+    for row in scores["per_class"]:
+        row["label"] = classes[row["class"]]
+    return {"kind": "sentiment", "labels": classes,
+            "view": "binary" if binary else "labels", "sentences": scores}

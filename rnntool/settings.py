@@ -135,3 +135,49 @@ class TreeSettings:
             raise RnnToolError("--embed must be at least 1")
         if not 0.0 <= self.dropout < 1.0:
             raise RnnToolError("--dropout must be in [0, 1)")
+
+
+@dataclass
+class SentimentSettings:
+    """Every setting of a sequence-classifier (sentiment) training run."""
+
+    # model
+    cell: str = "lstm"            # lstm, gru or rnn
+    layers: int = 1
+    hidden: int = 150
+    embed: int = 100
+    bidirectional: bool = False
+    pool: str = "last"            # last, mean or max
+    dropout: float = 0.3
+    # data
+    format: str = "auto"          # auto, tsv, fasttext or trees
+    binary: bool = False          # SST binary convention on tree input
+    tokenizer: str = "treebank"   # for text lines (tree leaves are tokens already)
+    lowercase: bool = False
+    min_count: int = 1            # rarer training words map to <unk>
+    # optimization (Adam; the embedding table is updated lazily, see rnntool.optim)
+    lr: float = 0.002
+    weight_decay: float = 0.0
+    clip: float = 5.0
+    batch_size: int = 32
+    # length of the run: whichever limit comes first
+    epochs: int = 10
+    max_time: float | None = None
+    random_seed: int = 0
+
+    def check(self) -> None:
+        if self.cell not in ("lstm", "gru", "rnn"):
+            raise RnnToolError(f"unknown cell {self.cell!r}")
+        if self.pool not in ("last", "mean", "max"):
+            raise RnnToolError(f"unknown pooling {self.pool!r}")
+        if self.format not in ("auto", "tsv", "fasttext", "trees"):
+            raise RnnToolError(f"unknown input format {self.format!r}")
+        for name in ("layers", "hidden", "embed", "batch_size", "epochs", "min_count"):
+            if getattr(self, name) < 1:
+                raise RnnToolError(f"--{name.replace('_', '-')} must be at least 1")
+        if not 0.0 <= self.dropout < 1.0:
+            raise RnnToolError("--dropout must be in [0, 1)")
+        if self.lr <= 0:
+            raise RnnToolError("--lr must be positive")
+        if self.max_time is not None and self.max_time <= 0:
+            raise RnnToolError("--max-time must be positive")

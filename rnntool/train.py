@@ -1,4 +1,5 @@
-"""The training loops: character-level language models and recursive tree models.
+"""The training loops: character-level language models, recursive tree models and sequence
+classifiers.
 
 ``train_charlm`` runs stateful truncated BPTT: the batch rows are contiguous streams, the
 recurrent state is carried from batch to batch (detached, so gradients stop at the batch
@@ -9,6 +10,10 @@ step interval, saving the checkpoint whenever validation loss improves.
 ``train_tree`` trains a recursive network on labelled binary trees: shuffled minibatches,
 each evaluated level by level; Adagrad or Adam with weight decay; clipping; validation each
 epoch, keeping the checkpoint with the best development root accuracy.
+
+``train_sentiment`` trains a sequence classifier on labelled sentences: length-bucketed,
+packed minibatches; Adam (embedding rows updated lazily); clipping; validation each epoch,
+keeping the checkpoint with the best development accuracy.
 
 The loops are rank-aware (``rank``): only rank 0 reports progress and writes files, so it can
 run under a distributed launcher later. Not here: reading text (``rnntool.text``), the
@@ -248,7 +253,6 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
         with torch.no_grad():
             model.embedding.weight[torch.from_numpy(rows)] = torch.from_numpy(vectors)
         reporter.message(f"{len(rows):,} of {len(vocab):,} words start from given vectors")
-    params = list(model.parameters())
     optimizer = RowSparseOptimizer(model, model.embedding, settings.optimizer,
                                    settings.learning_rate(), settings.weight_decay)
     flat = flatten_all(train_trees, vocab.id_of, None if settings.binary else classes)
@@ -264,67 +268,200 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
             checkpoint.save(output, checkpoint.new("tree", model, vocab, record))
 
     n = len(train_trees)
-    steps_per_epoch = math.ceil(n / settings.batch_size)
     reporter.message(f"training a {settings.cell} tree model (hidden {settings.hidden}, "
                      f"{classes} classes) on {n:,} trees, {len(vocab):,} words; "
                      + (f"validating on {len(dev_trees):,} trees each epoch" if dev_trees
                         else "no validation"))
+
+    def epoch_batches():
+        order = torch.randperm(n, generator=order_rng).tolist()
+        return [order[i:i + settings.batch_size] for i in range(0, n, settings.batch_size)]
+
+    def step_loss(indices):
+        batch = collate([flat[i] for i in indices])
+        labels = sst_binary(batch.labels) if settings.binary else batch.labels
+        return TreeModel.loss(model(batch), labels, settings.node_loss, batch.roots), len(indices)
+
+    def validate():
+        scores = tree_accuracy(model, dev_trees, vocab, binary=settings.binary, classes=classes)
+        return (scores["root_accuracy"], {"dev_root_accuracy": scores["root_accuracy"],
+                                          "dev_all_accuracy": scores["all_accuracy"]},
+                f"dev root accuracy {scores['root_accuracy']:.4f}, all nodes "
+                f"{scores['all_accuracy']:.4f}")
+
+    summary = fit_classifier(model, optimizer, settings, record, epoch_batches, step_loss,
+                             validate if dev_trees else None, save, reporter, output,
+                             unit="trees", best_key="best_dev_root_accuracy")
+    return {**summary, "classes": classes}
+
+
+def fit_classifier(model, optimizer, settings, record: dict, epoch_batches, step_loss,
+                   validate, save, reporter: ProgressReporter, output: str, *, unit: str,
+                   best_key: str) -> dict:
+    """The epoch loop of the classifiers (tree and sequence models).
+
+    Each epoch: ``step_loss(batch)`` -> ``(loss, items)`` for every batch of
+    ``epoch_batches()``, one optimizer step each (clipped to ``settings.clip``); then
+    ``validate()`` -> ``(score, history fields, message)``, and ``save()`` whenever the score
+    beats ``record[best_key]`` (without ``validate``: once, at the end). Stops after
+    ``settings.epochs`` or, mid-epoch, at ``settings.max_time``. Keeps ``record``'s step,
+    epoch, elapsed, ``{unit}_seen`` and history up to date. Returns a summary dict.
+    """
+    params = list(model.parameters())
+    seen_key = f"{unit}_seen"
     start = time.monotonic()
-    step, out_of_time, train_seconds = 0, False, 0.0
+    step, out_of_time, train_seconds, total_steps = 0, False, 0.0, None
     with reporter:
         for epoch in range(1, settings.epochs + 1):
             model.train()
-            order = torch.randperm(n, generator=order_rng).tolist()
+            batches = epoch_batches()
+            total_steps = total_steps or len(batches) * settings.epochs
             total, count = 0.0, 0
-            for first in range(0, n, settings.batch_size):
+            for batch in batches:
                 tick = time.monotonic()
-                batch = collate([flat[i] for i in order[first:first + settings.batch_size]])
-                labels = sst_binary(batch.labels) if settings.binary else batch.labels
-                loss = TreeModel.loss(model(batch), labels, settings.node_loss, batch.roots)
+                loss, items = step_loss(batch)
                 value = apply_gradients(loss, optimizer, params, settings.clip)
                 if not math.isfinite(value):
                     raise RnnToolError(f"the training loss became {value} at step {step + 1}; "
                                        f"training stopped (try a lower --lr)")
                 total, count, step = total + value, count + 1, step + 1
-                record["trees_seen"] += batch.num_trees
+                record[seen_key] += items
                 train_seconds += time.monotonic() - tick
                 elapsed = time.monotonic() - start
-                done = step / (steps_per_epoch * settings.epochs)
+                done = step / total_steps
                 if settings.max_time is not None:
                     done = max(done, elapsed / settings.max_time)
                     out_of_time = elapsed >= settings.max_time
                 reporter.update(done, [f"epoch {epoch}", f"loss {value:.3f}",
-                                       f"{format_rate(record['trees_seen'] / train_seconds)} trees/s"])
+                                       f"{format_rate(record[seen_key] / train_seconds)} {unit}/s"])
                 if out_of_time:
                     break
             entry = {"epoch": epoch, "step": step, "train_loss": total / count,
                      "elapsed": round(time.monotonic() - start, 3)}
             message = f"epoch {epoch}: train loss {entry['train_loss']:.4f}"
             record.update(step=step, epoch=epoch, elapsed=entry["elapsed"])
-            if dev_trees:
-                scores = tree_accuracy(model, dev_trees, vocab, binary=settings.binary,
-                                       classes=classes)
-                entry.update(dev_root_accuracy=scores["root_accuracy"],
-                             dev_all_accuracy=scores["all_accuracy"])
-                message += (f", dev root accuracy {scores['root_accuracy']:.4f}, all nodes "
-                            f"{scores['all_accuracy']:.4f}")
+            if validate is not None:
+                score, fields, text = validate()
+                entry.update(fields)
+                message += ", " + text
             record["history"].append(entry)
-            if dev_trees:
-                best = record["best_dev_root_accuracy"]
-                if best is None or scores["root_accuracy"] > best:
-                    record["best_dev_root_accuracy"] = scores["root_accuracy"]
-                    save()
-                    message += f"; saved {output}"
+            if validate is not None and (record[best_key] is None or score > record[best_key]):
+                record[best_key] = score
+                save()
+                message += f"; saved {output}"
             reporter.message(message)
             if out_of_time:
                 break
-    if not dev_trees:
+    if validate is None:
         save()
     elapsed = time.monotonic() - start
-    rate = record["trees_seen"] / max(train_seconds, 1e-9)
+    rate = record[seen_key] / max(train_seconds, 1e-9)
+    best = record[best_key]
     reporter.message(f"done: {step} steps in {format_duration(elapsed)}, training at "
-                     f"{format_rate(rate)} trees/s; "
-                     + (f"best dev root accuracy {record['best_dev_root_accuracy']:.4f}; "
-                        if dev_trees else "") + f"model in {output}")
-    return {"steps": step, "best_dev_root_accuracy": record["best_dev_root_accuracy"],
-            "elapsed": elapsed, "classes": classes, "train_trees_per_second": rate}
+                     f"{format_rate(rate)} {unit}/s; "
+                     + (f"best {best_key[5:].replace('_', ' ')} {best:.4f}; "
+                        if best is not None else "") + f"model in {output}")
+    return {"steps": step, best_key: best, "elapsed": elapsed,
+            f"train_{unit}_per_second": rate}
+
+
+def word_vocab(token_lists, *, min_count: int = 1, tokenizer: str = "treebank",
+               lowercase: bool = False):
+    """The word vocabulary of tokenized sentences (already lowercased if ``lowercase``)."""
+    import collections
+    from rnntool.vocab import Vocab
+
+    counts = collections.Counter(t for tokens in token_lists for t in tokens)
+    return Vocab.from_counts(counts, "word", min_count=min_count, tokenizer=tokenizer,
+                             lowercase=lowercase)
+
+
+def train_sentiment(train_data, dev_data, settings, output: str, *, vocab=None,
+                    embeddings=None, rank: int = 0, progress: ProgressReporter | None = None,
+                    extra_settings: dict | None = None) -> dict:
+    """Train a sequence classifier on ``train_data``, ``(labels, token lists)`` as
+    ``rnntool.labelled.read_examples`` gives them; write the checkpoint with the best
+    development accuracy on ``dev_data`` (or the last one, without it) to ``output``.
+
+    ``vocab``: a word ``Vocab`` to use (default: built from the training tokens).
+    ``embeddings``: as for ``train_tree``. Returns a summary dict.
+    """
+    import torch
+    import torch.nn.functional as F
+    from rnntool.data import LengthBatches
+    from rnntool.evaluate import sequence_probabilities
+    from rnntool.labelled import sort_labels
+    from rnntool.models.sentiment import SentimentModel
+    from rnntool.optim import RowSparseOptimizer
+
+    settings.check()
+    labels, tokens = train_data
+    if not labels:
+        raise RnnToolError("there are no training examples")
+    torch.manual_seed(settings.random_seed)
+    if vocab is None:
+        vocab = word_vocab(tokens, min_count=settings.min_count, tokenizer=settings.tokenizer,
+                           lowercase=settings.lowercase)
+    classes = sort_labels(labels)
+    if len(classes) < 2:
+        raise RnnToolError(f"the training data holds only one label ({classes[0]!r}); a "
+                           f"classifier needs at least two")
+    class_of = {label: i for i, label in enumerate(classes)}
+
+    def encode(token_lists):
+        return [vocab.ids_of(tokens) for tokens in token_lists]
+
+    dev_ids = dev_targets = None
+    if dev_data is not None and dev_data[0]:
+        unseen = sorted(set(dev_data[0]) - set(classes))
+        if unseen:
+            raise RnnToolError(f"the development data holds label {unseen[0]!r}, which no "
+                               f"training example has")
+        dev_ids = encode(dev_data[1])
+        dev_targets = np.array([class_of[label] for label in dev_data[0]], dtype=np.int64)
+    batches = LengthBatches(encode(tokens), [class_of[label] for label in labels],
+                            settings.batch_size, seed=settings.random_seed)
+    model = SentimentModel(len(vocab), len(classes), embed=settings.embed,
+                           hidden=settings.hidden, layers=settings.layers, cell=settings.cell,
+                           bidirectional=settings.bidirectional, pool=settings.pool,
+                           dropout=settings.dropout)
+    is_main = rank == 0
+    reporter = progress or ProgressReporter("train sentiment", enabled=is_main)
+    if embeddings is not None:
+        rows, vectors = embeddings(vocab, settings.embed)
+        with torch.no_grad():
+            model.embedding.weight[torch.from_numpy(rows)] = torch.from_numpy(vectors)
+        reporter.message(f"{len(rows):,} of {len(vocab):,} words start from given vectors")
+    optimizer = RowSparseOptimizer(model, model.embedding, "adam", settings.lr,
+                                   settings.weight_decay)
+    record = {"settings": {**dataclasses.asdict(settings), **(extra_settings or {})},
+              "labels": classes, "step": 0, "epoch": 0, "sentences_seen": 0, "elapsed": 0.0,
+              "best_dev_accuracy": None, "history": []}
+
+    def save() -> None:
+        if is_main:
+            record["optimizer"] = optimizer.state_dict()
+            record["rng"] = {"torch": torch.get_rng_state()}
+            checkpoint.save(output, checkpoint.new("sentiment", model, vocab, record))
+
+    n = len(labels)
+    shape = (f"{settings.layers}x{settings.hidden} "
+             f"{'bidirectional ' if settings.bidirectional else ''}{settings.cell}")
+    reporter.message(f"training a {shape} classifier ({len(classes)} classes) on {n:,} "
+                     f"sentences, {len(vocab):,} words; "
+                     + (f"validating on {len(dev_ids):,} sentences each epoch" if dev_ids
+                        else "no validation"))
+
+    def step_loss(batch):
+        ids, lengths, targets, _ = batch
+        return F.cross_entropy(model(ids, lengths), targets), len(targets)
+
+    def validate():
+        predicted = sequence_probabilities(model, dev_ids).argmax(1)
+        accuracy = float((predicted == dev_targets).mean())
+        return accuracy, {"dev_accuracy": accuracy}, f"dev accuracy {accuracy:.4f}"
+
+    summary = fit_classifier(model, optimizer, settings, record, lambda: list(batches),
+                             step_loss, validate if dev_ids else None, save, reporter, output,
+                             unit="sentences", best_key="best_dev_accuracy")
+    return {**summary, "classes": classes}

@@ -33,7 +33,7 @@ from rnntool.errors import InputError
 ASCII_WHITESPACE = " \t\n\r\f\v"
 FACTORS = ("right", "left")
 SHAPES = ("right", "left", "balanced")
-INPUT_KINDS = ("auto", "trees", "text")
+INPUT_KINDS = ("auto", "trees", "text", "tsv", "fasttext")
 OUTPUT_FORMATS = ("brackets", "pretty")
 #: The label of the inner nodes of trees built by a shape.
 SHAPE_LABEL = "X"
@@ -705,8 +705,10 @@ def iter_lines(path: str, **kwargs) -> Iterator[str]:
 class TreeMaker:
     """Turns one input line into one normalized binary tree, or raises ``LineError``.
 
-    ``input_kind``: ``trees`` (a bracketed tree), ``text`` (a raw sentence) or ``auto`` (a
-    tree when the line starts with '('). Sentences go to the grammars in order, then to the
+    ``input_kind``: ``trees`` (a bracketed tree), ``text`` (a raw sentence), ``auto`` (a
+    tree when the line starts with '('), or ``tsv`` / ``fasttext`` (a labelled line,
+    ``label<TAB>...`` or ``__label__X ...``: the label is dropped and the rest read as
+    ``auto``). Sentences go to the grammars in order, then to the
     shape; ``on_fallback(reason)`` is told when a grammar could not parse a sentence.
     """
 
@@ -726,8 +728,17 @@ class TreeMaker:
         stripped = line.strip(ASCII_WHITESPACE)
         if not stripped:
             raise LineError("blank line")
-        as_tree = self.input_kind == "trees" or (self.input_kind == "auto"
-                                                 and stripped.startswith("("))
+        kind = self.input_kind
+        if kind in ("tsv", "fasttext"):
+            from rnntool.labelled import split_label
+            try:
+                line = split_label(line.strip("\r\n"), kind)[1]
+            except ValueError as exc:
+                raise LineError(str(exc)) from None
+            stripped, kind = line.strip(ASCII_WHITESPACE), "auto"
+            if not stripped:
+                raise LineError("no text after the label")
+        as_tree = kind == "trees" or (kind == "auto" and stripped.startswith("("))
         if as_tree:
             try:
                 tree = read_tree(line)

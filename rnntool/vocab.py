@@ -173,6 +173,16 @@ class Vocab:
     def id_of(self, token: str) -> int:
         return self.index.get(token, UNK)
 
+    def ids_of(self, tokens: Sequence[str]) -> np.ndarray:
+        """int64 ids of words already tokenized (and lowercased, if the vocabulary is)."""
+        index = self.index
+        return np.fromiter((index.get(t, UNK) for t in tokens), dtype=np.int64,
+                           count=len(tokens))
+
+    def tokenizer_function(self) -> Callable[[str], list[str]]:
+        """The function that splits text into this vocabulary's words (no case folding)."""
+        return textio.make_tokenizer(self.tokenizer or "regexp")
+
     def unknown_in(self, text: str) -> list[str]:
         """The distinct tokens of ``text`` that this vocabulary lacks, in order of appearance."""
         pieces = self._tokenize(self._normalize(text)) if self.level == "word" else self._normalize(text)

@@ -1,4 +1,5 @@
-"""``rnntool eval``: score a checkpoint on labelled data (tree models) or text (char-LMs)."""
+"""``rnntool eval``: score a checkpoint on labelled data (tree models, sentence classifiers)
+or text (char-LMs)."""
 
 from __future__ import annotations
 
@@ -22,16 +23,24 @@ Examples:
 @click.option("--json", "as_json", is_flag=True,
               help="Write the report as one JSON object (the keys are described in the "
                    "README).")
+@click.option("--input", "input_format",
+              type=click.Choice(["auto", "tsv", "fasttext", "trees"]), default="auto",
+              show_default=True,
+              help="Sentence classifiers: what a line of FILE holds, as for `train sentiment "
+                   "--format` (auto: told apart line by line).")
 @encoding_option
 @errors_option
-def command(checkpoint, data, as_json, encoding, decode_errors):
+def command(checkpoint, data, as_json, input_format, encoding, decode_errors):
     """Evaluate a checkpoint on FILE and write the report to stdout.
 
     CKPT decides what FILE holds and what is measured. A tree model (`rnntool train tree`)
     reads labelled bracketed trees, one a line: root (sentence) and all-node accuracy,
     macro-F1, per-class precision, recall and F1, and the confusion matrix of the roots; a
-    fine-grained 5-class model is also scored in SST's binary view. A char-LM (`rnntool
-    train charlm`) reads text: loss in nats and bits per character.
+    fine-grained 5-class model is also scored in SST's binary view. A sentence classifier
+    (`rnntool train sentiment`) reads labelled lines (label<TAB>text, __label__X text or
+    labelled trees): accuracy, macro-F1, per-class precision, recall and F1, and the
+    confusion matrix. A char-LM (`rnntool train charlm`) reads text: loss in nats and bits
+    per character.
 
     On a terminal the report is drawn as tables; piped or redirected, it is aligned plain
     text.
@@ -44,6 +53,8 @@ def command(checkpoint, data, as_json, encoding, decode_errors):
     vocab = ckpt.restore_vocab(loaded, checkpoint)
     if loaded["kind"] == "tree":
         report = _tree_report(model, vocab, loaded, data, options)
+    elif loaded["kind"] == "sentiment":
+        report = _sentiment_report(model, vocab, loaded, data, input_format, options)
     else:
         report = _charlm_report(model, vocab, data, options)
     report["checkpoint"] = checkpoint
@@ -69,6 +80,21 @@ def _tree_report(model, vocab, loaded, data, options) -> dict:
     return tree_report(model, items, vocab, binary=binary, classes=int(training["classes"]))
 
 
+def _sentiment_report(model, vocab, loaded, data, input_format, options) -> dict:
+    from rnntool import labelled
+    from rnntool.errors import InputError
+    from rnntool.evaluate import sentence_report
+
+    settings = loaded["training"].get("settings", {})
+    labels, tokens = labelled.read_examples(
+        [data], input_format, vocab.tokenizer_function(), binary=bool(settings.get("binary")),
+        lowercase=vocab.lowercase, **options)
+    if not labels:
+        raise InputError(f"{data}: no labelled sentences to evaluate on")
+    return sentence_report(model, vocab, labels, tokens, list(loaded["training"]["labels"]),
+                           binary=bool(settings.get("binary")))
+
+
 def _charlm_report(model, vocab, data, options) -> dict:
     import numpy as np
     from rnntool import text as textio
@@ -92,6 +118,13 @@ def format_report(report: dict) -> str:
                   f"loss: {report['loss']:.4f} nats/char ({report['bits_per_character']:.4f} "
                   f"bits/char)"]
         return "\n".join(lines) + "\n"
+    if report["kind"] == "sentiment":
+        scores = report["sentences"]
+        lines += [f"sentences: {scores['count']}, classes: {len(report['labels'])}"
+                  + (" (SST binary)" if report["view"] == "binary" else ""),
+                  f"accuracy: {scores['accuracy']:.4f} (macro-F1 {scores['macro_f1']:.4f})"]
+        lines += class_lines(scores, report["labels"], "sentences", "")
+        return "\n".join(lines) + "\n"
     roots, nodes = report["roots"], report["all_nodes"]
     lines += [f"trees: {report['trees']}, classes: {report['classes']} ({report['view']})",
               f"root accuracy: {roots['accuracy']:.4f} of {roots['count']} "
@@ -102,14 +135,24 @@ def format_report(report: dict) -> str:
         view = report["binary_view"]
         lines.append(f"binary view: root accuracy {view['root_accuracy']:.4f}, all-node "
                      f"accuracy {view['all_accuracy']:.4f}")
-    lines += ["", "roots by class:", "class  precision  recall      f1  support"]
-    lines += [f"{row['class']:>5}  {row['precision']:9.4f}  {row['recall']:6.4f}  "
-              f"{row['f1']:6.4f}  {row['support']:7d}" for row in roots["per_class"]]
-    lines += ["", "root confusion (rows: gold, columns: predicted):",
-              "       " + " ".join(f"{c:>6}" for c in range(report["classes"]))]
-    lines += [f"{gold:>6} " + " ".join(f"{n:>6}" for n in row)
-              for gold, row in enumerate(roots["confusion"])]
+    lines += class_lines(roots, [str(c) for c in range(report["classes"])], "roots", "root ")
     return "\n".join(lines) + "\n"
+
+
+def class_lines(scores: dict, names: list[str], by: str, of: str) -> list[str]:
+    """Per-class scores and the confusion matrix as aligned text lines."""
+    longest = max(len(name) for name in names)
+    width = max(6, longest)
+    lines = ["", f"{by} by class:",
+             f"{'class':>{max(5, longest)}}  precision  recall      f1  support"]
+    lines += [f"{name:>{max(5, longest)}}  {row['precision']:9.4f}  {row['recall']:6.4f}  "
+              f"{row['f1']:6.4f}  {row['support']:7d}"
+              for name, row in zip(names, scores["per_class"])]
+    lines += ["", f"{of}confusion (rows: gold, columns: predicted):",
+              " " * width + " " + " ".join(f"{name:>{width}}" for name in names)]
+    lines += [f"{name:>{width}} " + " ".join(f"{n:>{width}}" for n in row)
+              for name, row in zip(names, scores["confusion"])]
+    return lines
 
 
 def print_tables(report: dict, out) -> None:
@@ -126,6 +169,16 @@ def print_tables(report: dict, out) -> None:
                       f"{report['loss']:.4f}", f"{report['bits_per_character']:.4f}")
         out.print(table)
         return
+    if report["kind"] == "sentiment":
+        scores = report["sentences"]
+        summary = Table(title=title)
+        for name in ("sentences", "classes", "accuracy", "macro-F1"):
+            summary.add_column(name, justify="right")
+        summary.add_row(str(scores["count"]), str(len(report["labels"])),
+                        f"{scores['accuracy']:.4f}", f"{scores['macro_f1']:.4f}")
+        for table in (summary, *class_tables(scores, report["labels"], "sentences", "")):
+            out.print(table)
+        return
     classes, view = report["classes"], report.get("binary_view")
     summary = Table(title=f"{title}\n{report['trees']} trees, {classes} classes "
                           f"({report['view']})")
@@ -136,19 +189,28 @@ def print_tables(report: dict, out) -> None:
                               ("all nodes", report["all_nodes"], "all_accuracy")):
         summary.add_row(name, f"{scores['accuracy']:.4f}", f"{scores['macro_f1']:.4f}",
                         str(scores["count"]), *([f"{view[key]:.4f}"] if view else []))
-    per_class = Table(title="roots by class")
+    names = [str(c) for c in range(classes)]
+    for table in (summary, *class_tables(report["roots"], names, "roots", "root ")):
+        out.print(table)
+
+
+def class_tables(scores: dict, names: list[str], by: str, of: str) -> tuple:
+    """Rich tables of the per-class scores and the confusion matrix (diagonal highlighted)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    per_class = Table(title=f"{by} by class")
     for name in ("class", "precision", "recall", "F1", "support"):
         per_class.add_column(name, justify="right")
-    for row in report["roots"]["per_class"]:
-        per_class.add_row(str(row["class"]), f"{row['precision']:.4f}",
+    for name, row in zip(names, scores["per_class"]):
+        per_class.add_row(escape(name), f"{row['precision']:.4f}",
                           f"{row['recall']:.4f}", f"{row['f1']:.4f}", str(row["support"]))
-    confusion = Table(title="root confusion")
+    confusion = Table(title=f"{of}confusion")
     confusion.add_column("gold \\ predicted", justify="right", style="bold")
-    for c in range(classes):
-        confusion.add_column(str(c), justify="right")
-    for gold, row in enumerate(report["roots"]["confusion"]):
-        confusion.add_row(str(gold), *(f"[bold green]{n}[/]" if gold == predicted
-                                       else f"[red]{n}[/]" if n else str(n)
-                                       for predicted, n in enumerate(row)))
-    for table in (summary, per_class, confusion):
-        out.print(table)
+    for name in names:
+        confusion.add_column(escape(name), justify="right")
+    for gold, row in enumerate(scores["confusion"]):
+        confusion.add_row(escape(names[gold]), *(f"[bold green]{n}[/]" if gold == predicted
+                                                 else f"[red]{n}[/]" if n else str(n)
+                                                 for predicted, n in enumerate(row)))
+    return per_class, confusion

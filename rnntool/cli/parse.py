@@ -13,10 +13,14 @@ from rnntool.console import warn
 def tree_input_options(command):
     """The options that say how input lines become binary trees (shared with `predict`)."""
     for option in reversed([
-        click.option("--input", "input_kind", type=click.Choice(["auto", "trees", "text"]),
+        click.option("--input", "input_kind",
+                     type=click.Choice(["auto", "trees", "text", "tsv", "fasttext"]),
                      default="auto", show_default=True,
                      help="What a line holds: a bracketed tree, a raw sentence, or either (auto: a "
-                          "line starting with '(' is a tree)."),
+                          "line starting with '(' is a tree); tsv and fasttext: a labelled line "
+                          "(label<TAB>..., __label__X ...) whose label is dropped, the rest read "
+                          "as auto. With a sentence classifier, predict reads tsv and fasttext "
+                          "lines the same way and every line as words."),
         click.option("--factor", type=click.Choice(["right", "left"]), default="right",
                      show_default=True,
                      help="How nodes with more than two children are binarized (NLTK's "

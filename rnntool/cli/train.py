@@ -1,4 +1,4 @@
-"""``rnntool train``: one subcommand per model kind (``charlm`` so far)."""
+"""``rnntool train``: one subcommand per model kind (charlm, tree, sentiment)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import click
 
 from rnntool.cli.common import (DURATION, encoding_option, errors_option, input_paths,
                                 refuse_clobbering)
-from rnntool.settings import DEFAULT_EPOCHS, CharLMSettings, TreeSettings
+from rnntool.settings import DEFAULT_EPOCHS, CharLMSettings, SentimentSettings, TreeSettings
 
 D = CharLMSettings()  # the defaults, in one place
 
@@ -230,3 +230,127 @@ def tree(train_file, dev_file, output, embeddings_file, encoding, decode_errors,
     train_tree(train_trees, dev_trees, settings, output, embeddings=embeddings,
                extra_settings={"train": os.path.abspath(train_file) if train_file != "-"
                                else "-", "argv": sys.argv[1:]})
+
+
+S = SentimentSettings()
+
+
+@group.command("sentiment", epilog="""\b
+Examples:
+  rnntool train sentiment reviews.tsv --dev dev.tsv -o sentiment.pt
+  rnntool train sentiment sst/train.txt --dev sst/dev.txt --binary --phrases \\
+      --bidirectional -o bilstm.pt
+  cut -f2,3 labelled.csv | rnntool train sentiment --format tsv --epochs 5 -o m.pt
+""")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--dev", "dev_file", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Development examples, validated after each epoch; the checkpoint keeps "
+                   "the best accuracy on them (default: none; the last model is saved).")
+@click.option("-o", "--output", default="sentiment.pt", show_default=True, metavar="CKPT",
+              type=click.Path(dir_okay=False), help="Checkpoint to write.")
+@click.option("--format", "format", type=click.Choice(["auto", "tsv", "fasttext", "trees"]),
+              default=S.format, show_default=True,
+              help="What a line holds: label<TAB>text (tsv), __label__X text (fasttext), a "
+                   "labelled bracketed tree whose root label and leaves are the example "
+                   "(trees), or any of these, told apart line by line (auto).")
+@click.option("--binary", is_flag=True,
+              help="SST binary convention on 0-4 labels: 0-1 become 0 (negative), 3-4 become "
+                   "1 (positive), neutral (2) examples are left out.")
+@click.option("--phrases", is_flag=True,
+              help="Tree input: also train on every distinct labelled phrase (subtree) of "
+                   "the training trees, as SST labels every phrase.")
+@click.option("--vocab", "vocab_path", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Word vocabulary to use, from `rnntool vocab --level word` (its tokenizer "
+                   "and case folding apply); default: built from the training examples.")
+@click.option("--tokenizer", type=click.Choice(["treebank", "regexp", "whitespace"]),
+              default=S.tokenizer, show_default=True,
+              help="How text lines are split into words (tree leaves are words already).")
+@click.option("--lowercase", is_flag=True, help="Fold words to lower case.")
+@click.option("--min-count", type=click.IntRange(min=1), metavar="N", default=S.min_count,
+              show_default=True, help="Training words seen fewer times become <unk>.")
+@click.option("--cell", type=click.Choice(["lstm", "gru", "rnn"]), default=S.cell,
+              show_default=True, help="Recurrent cell.")
+@click.option("--layers", type=click.IntRange(min=1), metavar="N", default=S.layers,
+              show_default=True, help="Stacked recurrent layers.")
+@click.option("--hidden", type=click.IntRange(min=1), metavar="N", default=S.hidden,
+              show_default=True, help="Hidden units per layer and direction.")
+@click.option("--embed", type=click.IntRange(min=1), metavar="N", default=S.embed,
+              show_default=True, help="Word embedding size.")
+@click.option("--bidirectional/--unidirectional", default=S.bidirectional, show_default=True,
+              help="Read each sentence in both directions.")
+@click.option("--pool", type=click.Choice(["last", "mean", "max"]), default=S.pool,
+              show_default=True,
+              help="Sentence vector: the final state of each direction (last), or the mean "
+                   "or maximum of the top layer's outputs over the sentence.")
+@click.option("--embeddings", "embeddings_file", metavar="FILE",
+              type=click.Path(dir_okay=False),
+              help="Initialize word embeddings from word vectors in word2vec/GloVe text "
+                   "format (one word and its numbers a line).")
+@click.option("--dropout", type=click.FloatRange(0, 1, max_open=True), metavar="P",
+              default=S.dropout, show_default=True,
+              help="Dropout on word embeddings, between layers and on the sentence vector.")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), metavar="RATE",
+              default=S.lr, show_default=True, help="Learning rate (Adam).")
+@click.option("--weight-decay", type=click.FloatRange(min=0), metavar="L2",
+              default=S.weight_decay, show_default=True, help="L2 weight decay.")
+@click.option("--clip", type=click.FloatRange(min=0), metavar="NORM", default=S.clip,
+              show_default=True, help="Clip gradients to this global norm (0: off).")
+@click.option("--batch-size", type=click.IntRange(min=1), metavar="N", default=S.batch_size,
+              show_default=True, help="Sentences per minibatch.")
+@click.option("--epochs", type=click.IntRange(min=1), metavar="N", default=S.epochs,
+              show_default=True, help="Passes over the training examples.")
+@click.option("--max-time", type=DURATION, default=None,
+              help="Stop after this much time (e.g. 600, 10m); the epoch in progress is "
+                   "then validated.")
+@click.option("--random-seed", type=int, metavar="N", default=S.random_seed,
+              show_default=True, help="Seed of the random number generators (weights, order).")
+@encoding_option
+@errors_option
+def sentiment(files, dev_file, output, vocab_path, embeddings_file, phrases, encoding,
+              decode_errors, **settings):
+    """Train a recurrent sentence classifier on labelled lines.
+
+    FILES ('-' or none: stdin) and --dev hold one example a line: label<TAB>text,
+    __label__X text, or a labelled bracketed tree (its root label and leaves), so the
+    treebank a tree model trains on trains this model too. Labels are any strings, kept
+    in the checkpoint. The model reads each sentence token by token (embedding, stacked
+    recurrent layers, optionally in both directions) and classifies the pooled state.
+    Sentences are batched with others of similar length and run packed, so padding never
+    changes a result.
+    """
+    from rnntool import labelled
+    from rnntool import text as textio
+    from rnntool.files import check_writable
+    from rnntool.train import train_sentiment
+    from rnntool.vocab import Vocab
+
+    paths = input_paths(files, "labelled")
+    refuse_clobbering({"--output": output}, [*paths, dev_file, vocab_path, embeddings_file])
+    settings = SentimentSettings(**settings)
+    settings.check()
+    check_writable(output)
+    vocab = None
+    if vocab_path:
+        vocab = Vocab.load(vocab_path)
+        if vocab.level != "word":
+            raise click.BadParameter(f"{vocab_path} is a {vocab.level}-level vocabulary; a "
+                                     f"word vocabulary is needed", param_hint="--vocab")
+        settings.tokenizer, settings.lowercase = vocab.tokenizer or "regexp", vocab.lowercase
+    tokenize = textio.make_tokenizer(settings.tokenizer)
+    options = dict(encoding=encoding, errors=decode_errors)
+
+    def read(sources, with_phrases=False):
+        return labelled.read_examples(sources, settings.format, tokenize,
+                                      binary=settings.binary, lowercase=settings.lowercase,
+                                      phrases=with_phrases, **options)
+
+    train_data = read(paths, phrases)
+    dev_data = read([dev_file]) if dev_file else None
+    embeddings = None
+    if embeddings_file:
+        from rnntool import wordvectors
+        embeddings = functools.partial(wordvectors.load_vectors, embeddings_file, **options)
+    train_sentiment(train_data, dev_data, settings, output, vocab=vocab, embeddings=embeddings,
+                    extra_settings={"phrases": phrases,
+                                    "train": [p if p == "-" else os.path.abspath(p)
+                                              for p in paths], "argv": sys.argv[1:]})

@@ -8,9 +8,10 @@ Importing this package imports torch.
 from __future__ import annotations
 
 from rnntool.models.charlm import CharLM
+from rnntool.models.sentiment import SentimentModel
 from rnntool.models.tree import TreeModel
 
-MODELS = {"charlm": CharLM, "tree": TreeModel}
+MODELS = {"charlm": CharLM, "tree": TreeModel, "sentiment": SentimentModel}
 
 
 def build(kind: str, config: dict):
