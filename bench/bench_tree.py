@@ -55,7 +55,7 @@ def compose(model: TreeModel, left, right):
     x = torch.cat([left, right], dim=-1)
     z = model.compose(x)
     if model.cell == "rntn":
-        flat = model.tensor.view(2 * H, H * 2 * H)
+        flat = model.bilinear().view(2 * H, H * 2 * H)
         z = z + ((x @ flat).view(*x.shape[:-1], H, 2 * H) * x.unsqueeze(-2)).sum(-1)
     return torch.tanh(z)
 

@@ -8,8 +8,13 @@ code from the file::
     kind       "charlm", ...               rnntool  the version that wrote it
     model      {"config": {...}, "state_dict": {...}}
     vocab      Vocab.to_dict()
-    training   {"settings", "step", "epoch", "tokens_seen", "elapsed", "best_val_loss",
-                "history", "optimizer", "rng"}
+    training   {"settings", "step", "epoch", "elapsed", "history", the best validation
+                figure and "best_step", "data_digest", and "resume": the latest weights,
+                optimizer and random states and the loop's position, to go on from}
+
+``model`` holds the best weights validation found (the last ones without validation);
+``training["resume"]`` the state of the last step the run saved, so ``--resume`` continues
+exactly where the run stopped.
 
 Files are written atomically (temporary file, then rename). Not here: what is in
 ``training`` (see ``rnntool.train``), or building models (``rnntool.models``).
@@ -35,11 +40,13 @@ def save(path: str, checkpoint: dict) -> None:
         torch.save(checkpoint, tmp)
 
 
-def new(kind: str, model, vocab, training: dict) -> dict:
+def new(kind: str, model, vocab, training: dict, state_dict: dict | None = None) -> dict:
+    """A checkpoint of ``model`` (with ``state_dict`` as its weights, if given)."""
     from rnntool import __version__
     return {"format": FORMAT, "version": FORMAT_VERSION, "kind": kind,
             "rnntool": __version__,
-            "model": {"config": dict(model.config), "state_dict": model.state_dict()},
+            "model": {"config": dict(model.config),
+                      "state_dict": model.state_dict() if state_dict is None else state_dict},
             "vocab": vocab.to_dict(), "training": training}
 
 

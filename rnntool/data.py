@@ -90,12 +90,25 @@ class LengthBatches:
     def __len__(self) -> int:
         return math.ceil(len(self.sequences) / self.batch_size)
 
-    def __iter__(self):
-        import torch
+    def epoch(self) -> list[np.ndarray]:
+        """One pass: the batches of sentence indices, in this pass's order (drawn now)."""
         ties = self.rng.permutation(len(self.sequences))
         order = ties[np.argsort(self.lengths[ties], kind="stable")]
         batches = [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
-        for b in self.rng.permutation(len(batches)):
-            indices = batches[b]
-            ids, lengths = pad([self.sequences[i] for i in indices])
-            yield ids, lengths, torch.from_numpy(self.targets[indices]), indices
+        return [batches[b] for b in self.rng.permutation(len(batches))]
+
+    def batch(self, indices: np.ndarray):
+        """``(ids, lengths, targets, indices)`` tensors of the sentences ``indices``."""
+        import torch
+        ids, lengths = pad([self.sequences[i] for i in indices])
+        return ids, lengths, torch.from_numpy(self.targets[indices]), indices
+
+    def __iter__(self):
+        return (self.batch(indices) for indices in self.epoch())
+
+    def get_state(self) -> dict:
+        """The random state that decides the next pass's order."""
+        return self.rng.bit_generator.state
+
+    def set_state(self, state: dict) -> None:
+        self.rng.bit_generator.state = state

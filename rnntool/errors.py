@@ -15,3 +15,11 @@ class InputError(RnnToolError):
 
 class CheckpointError(RnnToolError):
     """A file that is not a readable rnntool checkpoint of the expected kind and version."""
+
+
+class Interrupted(RnnToolError):
+    """A run stopped by a signal after saving what it had: exit status 128 + the signal."""
+
+    def __init__(self, message: str, signum: int):
+        super().__init__(message)
+        self.exit_code = 128 + signum

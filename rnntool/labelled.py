@@ -17,14 +17,17 @@ Not here: vocabularies, batching, models.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 from rnntool import text as textio
 from rnntool.errors import InputError
 
 FORMATS = ("auto", "tsv", "fasttext", "trees", "text")
 FASTTEXT_PREFIX = "__label__"
+ASCII_WHITESPACE = " \t\n\r\f\v"
+_ASCII_SPACE = re.compile("[ \t\n\r\f\v]")
 #: SST's binary convention for root labels: 0-1 negative ("0"), 3-4 positive ("1").
 SST_BINARY = {"0": "0", "1": "0", "3": "1", "4": "1"}
 
@@ -67,13 +70,20 @@ def split_label(line: str, fmt: str) -> tuple[str | None, str]:
             raise ValueError("empty label before the TAB")
         return label, text
     if fmt == "fasttext":
-        first, _, text = line.lstrip(" ").partition(" ")
+        # As fastText reads it: the label token ends at any ASCII whitespace, a TAB too.
+        first, text = _first_word(line.lstrip(ASCII_WHITESPACE))
         if not first.startswith(FASTTEXT_PREFIX) or first == FASTTEXT_PREFIX:
             raise ValueError(f"a fastText line starts with {FASTTEXT_PREFIX}LABEL")
-        if text.lstrip(" ").startswith(FASTTEXT_PREFIX):
+        if text.lstrip(ASCII_WHITESPACE).startswith(FASTTEXT_PREFIX):
             raise ValueError("more than one label: each line holds one example of one class")
         return first[len(FASTTEXT_PREFIX):], text
     raise ValueError(f"unknown format {fmt!r}")
+
+
+def _first_word(text: str) -> tuple[str, str]:
+    """``text`` split at its first ASCII whitespace character (which is dropped)."""
+    found = _ASCII_SPACE.search(text)
+    return (text[:found.start()], text[found.end():]) if found else (text, "")
 
 
 def split_line(line: str, fmt: str, tokenize: Callable[[str], list[str]],
@@ -96,26 +106,9 @@ def split_line(line: str, fmt: str, tokenize: Callable[[str], list[str]],
     return Line(label, tokens, fmt)
 
 
-def read_lines(path: str, fmt: str, tokenize: Callable[[str], list[str]], *,
-               encoding: str = "utf-8", errors: str = "strict",
-               keep_trees: bool = False) -> Iterator[tuple[int, Line | None]]:
-    """``(line number, Line)`` for every line of ``path``, ``None`` for a blank line; a line
-    that does not read raises ``InputError`` naming the file and line."""
-    from rnntool.trees import iter_lines
-
-    name = textio.display_name(path)
-    for number, line in enumerate(iter_lines(path, encoding=encoding, errors=errors), 1):
-        if not line.strip():
-            yield number, None
-            continue
-        try:
-            yield number, split_line(line.rstrip("\r"), fmt, tokenize, keep_trees)
-        except ValueError as exc:
-            raise InputError(f"{name}: line {number}: {exc}") from None
-
-
 def read_examples(paths: list[str], fmt: str, tokenize: Callable[[str], list[str]], *,
                   binary: bool = False, lowercase: bool = False, phrases: bool = False,
+                  on_error: str = "error", warn: Callable[[str], None] | None = None,
                   encoding: str = "utf-8",
                   errors: str = "strict") -> tuple[list[str], list[list[str]]]:
     """The labels and token lists of every example in ``paths`` (blank lines skipped).
@@ -123,34 +116,56 @@ def read_examples(paths: list[str], fmt: str, tokenize: Callable[[str], list[str
     Every line needs a label. ``binary``: SST's convention on 0-4 labels (neutral 2 dropped).
     ``phrases``: a tree gives, besides its sentence, every distinct labelled phrase under its
     root (each subtree's leaves; SST labels every phrase), each phrase once per file.
+    A line that does not read raises ``InputError`` naming the file and line; with
+    ``on_error="skip"`` it is left out, and ``warn`` told how many were at the end.
     """
+    from rnntool.trees import iter_lines
+
     labels: list[str] = []
     tokens: list[list[str]] = []
     for path in paths:
         name = textio.display_name(path)
         seen: set[tuple[str, ...]] = set()
-        for number, line in read_lines(path, fmt, tokenize, encoding=encoding, errors=errors,
-                                       keep_trees=phrases):
-            if line is None:
+        skipped: list[str] = []
+        for number, text in enumerate(iter_lines(path, encoding=encoding, errors=errors), 1):
+            if not text.strip():
                 continue
-            if line.label is None:
-                what = ("a tree without a root label" if line.format == "trees" else
-                        "no label (expected label<TAB>text, __label__X text or a labelled tree)")
-                raise InputError(f"{name}: line {number}: {what}")
-            examples = [(line.label, line.tokens)]
-            if phrases and line.tree is not None:
-                examples += _phrases(line.tree, seen)
+            try:
+                examples = _examples(split_line(text.rstrip("\r"), fmt, tokenize, phrases),
+                                     binary, seen if phrases else None)
+            except ValueError as exc:
+                if on_error != "skip":
+                    raise InputError(f"{name}: line {number}: {exc}") from None
+                skipped.append(f"line {number}: {exc}")
+                continue
             for label, words in examples:
-                if binary:
-                    if label == "2":
-                        continue
-                    if label not in SST_BINARY:
-                        raise InputError(f"{name}: line {number}: label {label!r} is not an SST "
-                                         f"class (0-4) for --binary")
-                    label = SST_BINARY[label]
                 labels.append(label)
                 tokens.append([t.lower() for t in words] if lowercase else words)
+        if skipped and warn is not None:
+            warn(f"{name}: skipped {len(skipped)} bad line{'s' if len(skipped) > 1 else ''} "
+                 f"(the first: {skipped[0]})")
     return labels, tokens
+
+
+def _examples(line: Line, binary: bool, seen: set | None) -> list[tuple[str, list[str]]]:
+    """The ``(label, words)`` examples of one line (with its phrases, given ``seen``);
+    ValueError says what is wrong with it."""
+    if line.label is None:
+        raise ValueError("a tree without a root label" if line.format == "trees" else
+                         "no label (expected label<TAB>text, __label__X text or a labelled "
+                         "tree)")
+    examples = [(line.label, line.tokens)]
+    if seen is not None and line.tree is not None:
+        examples += _phrases(line.tree, seen)
+    if not binary:
+        return examples
+    kept = []
+    for label, words in examples:
+        if label not in SST_BINARY and label != "2":
+            raise ValueError(f"label {label!r} is not an SST class (0-4) for --binary")
+        if label != "2":
+            kept.append((SST_BINARY[label], words))
+    return kept
 
 
 def _phrases(tree, seen: set) -> list[tuple[str, list[str]]]:

@@ -71,8 +71,11 @@ def _stream(model, vocab, prime_ids, length, temperature, top_k, greedy, generat
                 if greedy:
                     token = int(scores.argmax())
                 else:
-                    # Shift before dividing, so even a tiny temperature cannot overflow.
-                    scores = (scores - scores.max()) / temperature
+                    # In float64, shifted before dividing and masked after it, so that no
+                    # temperature overflows or makes -inf/inf a nan: a tiny one is
+                    # greedy, an infinite one draws uniformly among the allowed tokens.
+                    scores = ((last.double() - scores.max()) / temperature).masked_fill(
+                        banned, float("-inf"))
                     if top_k is not None and top_k < len(vocab):
                         kth = torch.topk(scores, top_k).values[-1]
                         scores = scores.masked_fill(scores < kth, float("-inf"))

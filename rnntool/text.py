@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import sys
 from typing import BinaryIO, Callable, Iterator
 
@@ -41,11 +42,29 @@ def open_binary(path: str) -> BinaryIO:
         raise InputError(f"{path}: cannot open: {exc.strerror or exc}") from None
 
 
+#: Codecs whose strict or replacing decoders never yield a lone surrogate (U+D800-U+DFFF).
+_SURROGATE_FREE = ("utf-8", "utf-16", "utf-32", "ascii", "latin-1", "iso8859-1")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def check_encoding(encoding: str) -> str:
+    """The codec name of a text encoding; InputError for unknown names and for codecs that
+    do not decode bytes to text (rot13, base64, zlib, ...)."""
     try:
-        return codecs.lookup(encoding).name
+        info = codecs.lookup(encoding)
     except LookupError:
         raise InputError(f"unknown text encoding {encoding!r}") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise InputError(f"{encoding!r} is not a text encoding")
+    return info.name
+
+
+def _surrogate_error(text: str, name: str, encoding: str, decoded: int) -> InputError:
+    """The error for a lone surrogate that a decoder (unicode_escape, utf-7) produced."""
+    found = _SURROGATE.search(text)
+    return InputError(f"{name}: character {decoded + found.start()}: decoding as {encoding} "
+                      f"gives a lone surrogate U+{ord(found.group()):04X}, which is not a "
+                      f"character; use --encoding or --errors replace")
 
 
 def read_chunks(path: str, *, encoding: str = "utf-8", errors: str = "strict",
@@ -59,9 +78,12 @@ def read_chunks(path: str, *, encoding: str = "utf-8", errors: str = "strict",
     if errors not in ERROR_POLICIES:
         raise ValueError(f"errors must be one of {ERROR_POLICIES}")
     name = display_name(path)
-    decoder = codecs.getincrementaldecoder(check_encoding(encoding))(errors=errors)
+    codec = check_encoding(encoding)
+    decoder = codecs.getincrementaldecoder(codec)(errors=errors)
+    surrogates_possible = not codec.startswith(_SURROGATE_FREE)
     stream = open_binary(path)
     offset = 0  # bytes of the file handed to the decoder so far
+    decoded = 0  # characters yielded so far
     try:
         while True:
             try:
@@ -80,7 +102,15 @@ def read_chunks(path: str, *, encoding: str = "utf-8", errors: str = "strict",
                 raise InputError(
                     f"{name}: byte {where}: cannot decode byte 0x{bad.hex()} as {encoding} "
                     f"({exc.reason}); use --encoding or --errors replace") from None
+            except UnicodeError as exc:  # a codec's own complaint (utf-16 without a BOM)
+                raise InputError(f"{name}: cannot decode the text as {encoding} ({exc}); use "
+                                 f"--encoding") from None
             offset += len(data)
+            if surrogates_possible and not text.isascii() and _SURROGATE.search(text):
+                if errors == "strict":
+                    raise _surrogate_error(text, name, encoding, decoded)
+                text = _SURROGATE.sub("\ufffd", text)
+            decoded += len(text)
             if text:
                 yield text
             if final:

@@ -30,7 +30,8 @@ import numpy as np
 
 from rnntool import checkpoint
 from rnntool.console import ProgressReporter, format_duration, format_rate
-from rnntool.errors import RnnToolError
+from rnntool.errors import Interrupted, RnnToolError
+from rnntool.guard import StopSignals
 from rnntool.evaluate import bits, lm_loss
 from rnntool.settings import CharLMSettings
 
@@ -66,12 +67,94 @@ def apply_gradients(loss, optimizer, params, clip: float) -> float:
     return loss.item()
 
 
+class Checkpointer:
+    """Writes a run's checkpoint file: the best model so far (what predict and sample use)
+    and, in the same file, the latest state to resume from (``training["resume"]``: the
+    current weights, optimizer state, random states and the loop's position). On rank 0
+    only. ``restore`` puts a loaded checkpoint's resume state back."""
+
+    def __init__(self, kind: str, model, vocab, optimizer, record: dict, output: str,
+                 is_main: bool = True):
+        self.kind, self.model, self.vocab, self.optimizer = kind, model, vocab, optimizer
+        self.record, self.output, self.is_main = record, output, is_main
+        self.best = None  # a copy of the best weights, once validation has found them
+
+    def save(self, position: dict, improved: bool = False) -> None:
+        """Write the file; ``improved``: the current weights are the new best."""
+        import torch
+        if not self.is_main:
+            return
+        current = self.model.state_dict()
+        if improved:
+            self.best = {k: v.detach().clone() for k, v in current.items()}
+        self.record["resume"] = {"model": current, "optimizer": self.optimizer.state_dict(),
+                                 "rng": torch.get_rng_state(), **position}
+        weights = current if self.best is None else self.best
+        checkpoint.save(self.output, checkpoint.new(self.kind, self.model, self.vocab,
+                                                    self.record, state_dict=weights))
+
+    def restore(self, loaded: dict, path: str) -> dict:
+        """Continue from checkpoint ``loaded``: weights, optimizer, torch's random state and
+        the record; returns the saved position."""
+        import torch
+        training = loaded["training"]
+        state = training.get("resume")
+        if not isinstance(state, dict):
+            raise RnnToolError(f"{path}: the checkpoint holds no state to resume from")
+        try:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            torch.set_rng_state(state["rng"])
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise RnnToolError(f"{path}: damaged resume state ({str(exc).splitlines()[0]})"
+                               ) from None
+        if training.get("best_step") is not None:
+            self.best = loaded["model"]["state_dict"]
+        self.record.update({k: v for k, v in training.items()
+                            if k not in ("settings", "resume")})
+        return state
+
+
+def data_digest(*parts) -> str:
+    """A short fingerprint of training data (arrays, strings, lists of them), so that a
+    resumed run can tell it is given the data it was trained on."""
+    import hashlib
+    digest = hashlib.sha256()
+
+    def feed(part) -> None:
+        if isinstance(part, np.ndarray):
+            digest.update(np.ascontiguousarray(part).view(np.uint8).tobytes())
+        elif isinstance(part, str):
+            digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+        else:
+            for item in part:
+                feed(item)
+            digest.update(b"\1")
+    for part in parts:
+        feed(part)
+    return digest.hexdigest()[:16]
+
+
+def check_resumed_data(loaded: dict, digest: str, path: str) -> None:
+    if loaded["training"].get("data_digest") != digest:
+        raise RnnToolError(f"{path}: the training data differs from the data this checkpoint "
+                           f"was trained on; resume with the same data")
+
+
+def interrupted(stop, output: str, step: int) -> Interrupted:
+    return Interrupted(f"stopped by {stop.name} after step {step}; {output} holds the best "
+                       f"model and the state to go on from (--resume {output})", stop.signum)
+
+
 def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, *,
-                 rank: int = 0, progress: ProgressReporter | None = None,
+                 resume: dict | None = None, resume_path: str = "", rank: int = 0,
+                 progress: ProgressReporter | None = None,
                  extra_settings: dict | None = None) -> dict:
     """Train a char-LM on the encoded corpus ``ids`` and write the best checkpoint to ``output``.
 
-    Returns a summary dict (steps, best validation loss, elapsed seconds, tokens seen).
+    ``resume``: a loaded checkpoint of a run on the same ``ids`` and settings to continue
+    exactly where it stopped (``resume_path`` names it in messages). Returns a summary dict
+    (steps, best validation loss, elapsed seconds, tokens seen).
     """
     import torch
     import torch.nn.functional as F
@@ -97,27 +180,38 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
 
     record = {"settings": {**dataclasses.asdict(settings), **(extra_settings or {})},
               "step": 0, "epoch": 0.0, "tokens_seen": 0, "elapsed": 0.0,
-              "best_val_loss": None, "history": []}
-    saved = {"step": None}
-
-    def save() -> None:
-        if not is_main:
-            return
-        record["optimizer"] = optimizer.state_dict()
-        record["rng"] = {"torch": torch.get_rng_state()}
-        checkpoint.save(output, checkpoint.new("charlm", model, vocab, record))
-        saved["step"] = record["step"]
-
+              "best_val_loss": None, "best_step": None, "history": [],
+              "data_digest": data_digest(ids, vocab.tokens)}
+    saver = Checkpointer("charlm", model, vocab, optimizer, record, output, is_main)
     step, state = 0, None
     running, running_n = 0.0, 0
     train_seconds = 0.0
+    if resume is not None:
+        check_resumed_data(resume, record["data_digest"], resume_path)
+        position = saver.restore(resume, resume_path)
+        step, state = position["step"], position["state"]
+        running, running_n = position["running"], position["running_n"]
+        train_seconds = position["train_seconds"]
+
+    def save(improved: bool = False) -> None:
+        saver.save({"step": step, "state": state, "running": running, "running_n": running_n,
+                    "train_seconds": train_seconds}, improved)
+
+    def stopped(value) -> RnnToolError:
+        return RnnToolError(f"the loss became {value} at step {step}; training stopped"
+                            + (f", {output} keeps the last good model" if record["best_step"]
+                               else "; nothing was saved") +
+                            " (try a lower --lr or a --clip value)")
+
+    earlier = record["elapsed"]
     start = time.monotonic()
     validation = ("no validation" if val_ids is None else
                   f"validating on the last {len(val_ids):,} every {eval_every} steps")
-    reporter.message(f"training a {settings.layers}x{settings.hidden} {settings.cell} on "
+    reporter.message(f"{'resuming at step ' + str(step) + ': ' if resume else ''}training a "
+                     f"{settings.layers}x{settings.hidden} {settings.cell} on "
                      f"{len(train_ids):,} characters ({len(batches)} batches of "
                      f"{settings.batch_size}x{settings.seq_len} a pass), {validation}")
-    with reporter:
+    with reporter, StopSignals() as stop:
         while True:
             elapsed = time.monotonic() - start
             done = step / total_steps
@@ -129,7 +223,7 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
                 train_loss = running / running_n
                 running, running_n = 0.0, 0
                 entry = {"step": step, "epoch": round(step / len(batches), 4),
-                         "train_loss": train_loss, "elapsed": round(elapsed, 3),
+                         "train_loss": train_loss, "elapsed": round(earlier + elapsed, 3),
                          "lr": optimizer.param_groups[0]["lr"]}
                 message = f"step {step}: train loss {train_loss:.4f}"
                 if val_ids is not None:
@@ -137,18 +231,14 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
                     entry.update(val_loss=val_loss, val_bpc=bits(val_loss))
                     message += f", validation loss {val_loss:.4f} nats/char ({bits(val_loss):.4f} bits/char)"
                 record["history"].append(entry)
-                record.update(step=step, epoch=entry["epoch"], elapsed=elapsed)
+                record.update(step=step, epoch=entry["epoch"], elapsed=entry["elapsed"])
                 if val_ids is not None:
                     if not math.isfinite(val_loss):
-                        raise RnnToolError(
-                            f"validation loss is {val_loss} at step {step}; training stopped"
-                            + (f", {output} keeps the last good model" if saved["step"]
-                               else "; nothing was saved") +
-                            " (try a lower --lr or a --clip value)")
+                        raise stopped(val_loss)
                     best = record["best_val_loss"]
                     if best is None or val_loss < best:
-                        record["best_val_loss"] = val_loss
-                        save()
+                        record.update(best_val_loss=val_loss, best_step=step)
+                        save(improved=True)
                         message += f"; saved {output}"
                 reporter.message(message)
             if finished:
@@ -166,32 +256,34 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
             loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
             value = apply_gradients(loss, optimizer, params, settings.clip)
             train_seconds += time.monotonic() - tick
+            step += 1
             if not math.isfinite(value):
-                raise RnnToolError(f"the training loss became {value} at step {step + 1}; "
-                                   f"training stopped"
-                                   + (f", {output} keeps the last good model" if saved["step"]
-                                      else "; nothing was saved") +
-                                   " (try a lower --lr or a --clip value)")
+                raise stopped(value)
             running += value
             running_n += 1
-            step += 1
             record["tokens_seen"] += targets.numel()
             done = max(done, step / total_steps)
             reporter.update(done, [f"step {step}", f"loss {value:.3f}",
                                    f"{format_rate(record['tokens_seen'] / max(train_seconds, 1e-9))} chars/s",
                                    f"lr {lr:.2e}"])
-    elapsed = time.monotonic() - start
-    record.update(step=step, epoch=round(step / len(batches), 4), elapsed=elapsed)
-    if val_ids is None:
-        save()
+            if stop.signum:
+                record.update(step=step, epoch=round(step / len(batches), 4),
+                              elapsed=round(earlier + time.monotonic() - start, 3))
+                save()
+                raise interrupted(stop, output, step)
+        elapsed = time.monotonic() - start
+        record.update(step=step, epoch=round(step / len(batches), 4),
+                      elapsed=round(earlier + elapsed, 3))
+        save()  # the best model, and the final state to go on from
     summary = {"steps": step, "best_val_loss": record["best_val_loss"], "elapsed": elapsed,
-               "tokens_seen": record["tokens_seen"], "saved_step": saved["step"],
+               "tokens_seen": record["tokens_seen"], "saved_step": record["best_step"],
                "train_chars_per_second": record["tokens_seen"] / max(train_seconds, 1e-9)}
     summary_line = (f"done: {step} steps in {format_duration(elapsed)}, "
                     f"{format_rate(summary['train_chars_per_second'])} chars/s")
     if record["best_val_loss"] is not None:
         summary_line += (f"; best validation loss {record['best_val_loss']:.4f} nats/char "
-                         f"({bits(record['best_val_loss']):.4f} bits/char) at step {saved['step']}")
+                         f"({bits(record['best_val_loss']):.4f} bits/char) at step "
+                         f"{record['best_step']}")
     reporter.message(summary_line + f"; model in {output}")
     return summary
 
@@ -219,7 +311,8 @@ def count_classes(trees) -> int:
 
 
 def train_tree(train_trees: list, dev_trees: list | None, settings, output: str, *,
-               embeddings=None, rank: int = 0,
+               embeddings=None, resume: dict | None = None, resume_path: str = "",
+               rank: int = 0,
                progress: ProgressReporter | None = None,
                extra_settings: dict | None = None) -> dict:
     """Train a recursive network on binary trees with class labels; write the checkpoint with
@@ -228,7 +321,8 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
     Every minibatch is evaluated level by level (``rnntool.treebatch``). ``embeddings``, if
     given, is called as ``embeddings(vocab, dim)`` once the vocabulary is known and returns
     ``(rows, vectors)`` to initialize (``rnntool.wordvectors.load_vectors`` with its path
-    bound). Returns a summary dict.
+    bound). ``resume``: a loaded checkpoint of a run on the same trees to go on from (see
+    ``train_charlm``). Returns a summary dict.
     """
     import torch
     from rnntool.evaluate import tree_accuracy
@@ -242,13 +336,17 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
     if settings.thread_count() is not None:
         torch.set_num_threads(settings.thread_count())
     torch.manual_seed(settings.random_seed)
-    vocab = tree_vocab(train_trees, settings.min_count)
-    classes = 2 if settings.binary else count_classes(train_trees)
+    if resume is not None:
+        vocab = checkpoint.restore_vocab(resume, resume_path)
+        classes = int(resume["training"]["classes"])
+    else:
+        vocab = tree_vocab(train_trees, settings.min_count)
+        classes = 2 if settings.binary else count_classes(train_trees)
     model = TreeModel(len(vocab), classes, embed=settings.embed or settings.hidden,
                       hidden=settings.hidden, cell=settings.cell, dropout=settings.dropout)
     is_main = rank == 0
     reporter = progress or ProgressReporter("train tree", enabled=is_main)
-    if embeddings is not None:
+    if embeddings is not None and resume is None:
         rows, vectors = embeddings(vocab, model.config["embed"])
         with torch.no_grad():
             model.embedding.weight[torch.from_numpy(rows)] = torch.from_numpy(vectors)
@@ -259,16 +357,17 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
     order_rng = torch.Generator().manual_seed(settings.random_seed)
     record = {"settings": {**dataclasses.asdict(settings), **(extra_settings or {})},
               "classes": classes, "step": 0, "epoch": 0, "trees_seen": 0, "elapsed": 0.0,
-              "best_dev_root_accuracy": None, "history": []}
-
-    def save() -> None:
-        if is_main:
-            record["optimizer"] = optimizer.state_dict()
-            record["rng"] = {"torch": torch.get_rng_state(), "order": order_rng.get_state()}
-            checkpoint.save(output, checkpoint.new("tree", model, vocab, record))
+              "best_dev_root_accuracy": None, "best_step": None, "history": [],
+              "data_digest": data_digest(*((f.words, f.labels, f.left, f.right) for f in flat))}
+    saver = Checkpointer("tree", model, vocab, optimizer, record, output, is_main)
+    position = None
+    if resume is not None:
+        check_resumed_data(resume, record["data_digest"], resume_path)
+        position = saver.restore(resume, resume_path)
 
     n = len(train_trees)
-    reporter.message(f"training a {settings.cell} tree model (hidden {settings.hidden}, "
+    reporter.message(f"{'resuming at step ' + str(position['step']) + ': ' if position else ''}"
+                     f"training a {settings.cell} tree model (hidden {settings.hidden}, "
                      f"{classes} classes) on {n:,} trees, {len(vocab):,} words; "
                      + (f"validating on {len(dev_trees):,} trees each epoch" if dev_trees
                         else "no validation"))
@@ -289,42 +388,61 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
                 f"dev root accuracy {scores['root_accuracy']:.4f}, all nodes "
                 f"{scores['all_accuracy']:.4f}")
 
-    summary = fit_classifier(model, optimizer, settings, record, epoch_batches, step_loss,
-                             validate if dev_trees else None, save, reporter, output,
-                             unit="trees", best_key="best_dev_root_accuracy")
+    summary = fit_classifier(model, saver, settings, epoch_batches, order_rng, step_loss,
+                             validate if dev_trees else None, reporter, unit="trees",
+                             best_key="best_dev_root_accuracy", position=position)
     return {**summary, "classes": classes}
 
 
-def fit_classifier(model, optimizer, settings, record: dict, epoch_batches, step_loss,
-                   validate, save, reporter: ProgressReporter, output: str, *, unit: str,
-                   best_key: str) -> dict:
+def fit_classifier(model, saver: Checkpointer, settings, epoch_batches, data_rng, step_loss,
+                   validate, reporter: ProgressReporter, *, unit: str, best_key: str,
+                   position: dict | None = None) -> dict:
     """The epoch loop of the classifiers (tree and sequence models).
 
     Each epoch: ``step_loss(batch)`` -> ``(loss, items)`` for every batch of
-    ``epoch_batches()``, one optimizer step each (clipped to ``settings.clip``); then
-    ``validate()`` -> ``(score, history fields, message)``, and ``save()`` whenever the score
-    beats ``record[best_key]`` (without ``validate``: once, at the end). Stops after
-    ``settings.epochs`` or, mid-epoch, at ``settings.max_time``. Keeps ``record``'s step,
-    epoch, elapsed, ``{unit}_seen`` and history up to date. Returns a summary dict.
+    ``epoch_batches()`` (which draws its order from ``data_rng``, an object with
+    ``get_state`` and ``set_state``), one optimizer step each (clipped to
+    ``settings.clip``); then ``validate()`` -> ``(score, history fields, message)``, and the
+    checkpoint is saved whenever the score beats ``record[best_key]``. Stops after
+    ``settings.epochs``, mid-epoch at ``settings.max_time``, or at SIGINT/SIGTERM (then it
+    saves and raises ``Interrupted``); saves once more at the end. ``position``: where a
+    resumed run goes on from. Keeps the record's step, epoch, elapsed, ``{unit}_seen`` and
+    history up to date. Returns a summary dict.
     """
+    record, output = saver.record, saver.output
+    optimizer = saver.optimizer
     params = list(model.parameters())
     seen_key = f"{unit}_seen"
+    step = position["step"] if position else 0
+    train_seconds = position["train_seconds"] if position else 0.0
+    first_epoch = position["epoch"] if position else 1
+    earlier = record["elapsed"]
     start = time.monotonic()
-    step, out_of_time, train_seconds, total_steps = 0, False, 0.0, None
-    with reporter:
-        for epoch in range(1, settings.epochs + 1):
-            model.train()
+    out_of_time, total_steps = False, None
+
+    def where(epoch, batch, epoch_rng, total, count) -> dict:
+        return {"step": step, "train_seconds": train_seconds, "epoch": epoch, "batch": batch,
+                "epoch_rng": epoch_rng, "total": total, "count": count}
+
+    with reporter, StopSignals() as stop:
+        for epoch in range(first_epoch, settings.epochs + 1):
+            resumed = position is not None and epoch == first_epoch
+            if resumed:
+                data_rng.set_state(position["epoch_rng"])
+            epoch_rng = data_rng.get_state()
             batches = epoch_batches()
             total_steps = total_steps or len(batches) * settings.epochs
-            total, count = 0.0, 0
-            for batch in batches:
+            total, count = (position["total"], position["count"]) if resumed else (0.0, 0)
+            model.train()
+            for index in range(position["batch"] if resumed else 0, len(batches)):
                 tick = time.monotonic()
-                loss, items = step_loss(batch)
+                loss, items = step_loss(batches[index])
                 value = apply_gradients(loss, optimizer, params, settings.clip)
+                step += 1
                 if not math.isfinite(value):
-                    raise RnnToolError(f"the training loss became {value} at step {step + 1}; "
+                    raise RnnToolError(f"the training loss became {value} at step {step}; "
                                        f"training stopped (try a lower --lr)")
-                total, count, step = total + value, count + 1, step + 1
+                total, count = total + value, count + 1
                 record[seen_key] += items
                 train_seconds += time.monotonic() - tick
                 elapsed = time.monotonic() - start
@@ -334,26 +452,34 @@ def fit_classifier(model, optimizer, settings, record: dict, epoch_batches, step
                     out_of_time = elapsed >= settings.max_time
                 reporter.update(done, [f"epoch {epoch}", f"loss {value:.3f}",
                                        f"{format_rate(record[seen_key] / train_seconds)} {unit}/s"])
+                if stop.signum:
+                    record.update(step=step, epoch=epoch, elapsed=round(earlier + elapsed, 3))
+                    saver.save(where(epoch, index + 1, epoch_rng, total, count))
+                    raise interrupted(stop, output, step)
                 if out_of_time:
                     break
-            entry = {"epoch": epoch, "step": step, "train_loss": total / count,
-                     "elapsed": round(time.monotonic() - start, 3)}
+            entry = {"epoch": epoch, "step": step, "train_loss": total / max(count, 1),
+                     "elapsed": round(earlier + time.monotonic() - start, 3)}
             message = f"epoch {epoch}: train loss {entry['train_loss']:.4f}"
             record.update(step=step, epoch=epoch, elapsed=entry["elapsed"])
+            improved = False
             if validate is not None:
                 score, fields, text = validate()
                 entry.update(fields)
                 message += ", " + text
+                improved = record[best_key] is None or score > record[best_key]
             record["history"].append(entry)
-            if validate is not None and (record[best_key] is None or score > record[best_key]):
-                record[best_key] = score
-                save()
+            if improved:
+                record.update({best_key: score, "best_step": step})
+                saver.save(where(epoch + 1, 0, data_rng.get_state(), 0.0, 0), improved=True)
                 message += f"; saved {output}"
             reporter.message(message)
             if out_of_time:
                 break
-    if validate is None:
-        save()
+        if out_of_time:  # the epoch in progress goes on from where it stopped
+            saver.save(where(epoch, index + 1, epoch_rng, total, count))
+        else:
+            saver.save(where(settings.epochs + 1, 0, data_rng.get_state(), 0.0, 0))
     elapsed = time.monotonic() - start
     rate = record[seen_key] / max(train_seconds, 1e-9)
     best = record[best_key]
@@ -377,14 +503,16 @@ def word_vocab(token_lists, *, min_count: int = 1, tokenizer: str = "treebank",
 
 
 def train_sentiment(train_data, dev_data, settings, output: str, *, vocab=None,
-                    embeddings=None, rank: int = 0, progress: ProgressReporter | None = None,
+                    embeddings=None, resume: dict | None = None, resume_path: str = "",
+                    rank: int = 0, progress: ProgressReporter | None = None,
                     extra_settings: dict | None = None) -> dict:
     """Train a sequence classifier on ``train_data``, ``(labels, token lists)`` as
     ``rnntool.labelled.read_examples`` gives them; write the checkpoint with the best
     development accuracy on ``dev_data`` (or the last one, without it) to ``output``.
 
     ``vocab``: a word ``Vocab`` to use (default: built from the training tokens).
-    ``embeddings``: as for ``train_tree``. Returns a summary dict.
+    ``embeddings``: as for ``train_tree``. ``resume``: a loaded checkpoint of a run on the
+    same data to go on from (see ``train_charlm``). Returns a summary dict.
     """
     import torch
     import torch.nn.functional as F
@@ -399,7 +527,9 @@ def train_sentiment(train_data, dev_data, settings, output: str, *, vocab=None,
     if not labels:
         raise RnnToolError("there are no training examples")
     torch.manual_seed(settings.random_seed)
-    if vocab is None:
+    if resume is not None:
+        vocab = checkpoint.restore_vocab(resume, resume_path)
+    elif vocab is None:
         vocab = word_vocab(tokens, min_count=settings.min_count, tokenizer=settings.tokenizer,
                            lowercase=settings.lowercase)
     classes = sort_labels(labels)
@@ -419,15 +549,16 @@ def train_sentiment(train_data, dev_data, settings, output: str, *, vocab=None,
                                f"training example has")
         dev_ids = encode(dev_data[1])
         dev_targets = np.array([class_of[label] for label in dev_data[0]], dtype=np.int64)
-    batches = LengthBatches(encode(tokens), [class_of[label] for label in labels],
-                            settings.batch_size, seed=settings.random_seed)
+    sequences = encode(tokens)
+    targets = [class_of[label] for label in labels]
+    batches = LengthBatches(sequences, targets, settings.batch_size, seed=settings.random_seed)
     model = SentimentModel(len(vocab), len(classes), embed=settings.embed,
                            hidden=settings.hidden, layers=settings.layers, cell=settings.cell,
                            bidirectional=settings.bidirectional, pool=settings.pool,
                            dropout=settings.dropout)
     is_main = rank == 0
     reporter = progress or ProgressReporter("train sentiment", enabled=is_main)
-    if embeddings is not None:
+    if embeddings is not None and resume is None:
         rows, vectors = embeddings(vocab, settings.embed)
         with torch.no_grad():
             model.embedding.weight[torch.from_numpy(rows)] = torch.from_numpy(vectors)
@@ -436,24 +567,25 @@ def train_sentiment(train_data, dev_data, settings, output: str, *, vocab=None,
                                    settings.weight_decay)
     record = {"settings": {**dataclasses.asdict(settings), **(extra_settings or {})},
               "labels": classes, "step": 0, "epoch": 0, "sentences_seen": 0, "elapsed": 0.0,
-              "best_dev_accuracy": None, "history": []}
-
-    def save() -> None:
-        if is_main:
-            record["optimizer"] = optimizer.state_dict()
-            record["rng"] = {"torch": torch.get_rng_state()}
-            checkpoint.save(output, checkpoint.new("sentiment", model, vocab, record))
+              "best_dev_accuracy": None, "best_step": None, "history": [],
+              "data_digest": data_digest(sequences, labels, vocab.tokens)}
+    saver = Checkpointer("sentiment", model, vocab, optimizer, record, output, is_main)
+    position = None
+    if resume is not None:
+        check_resumed_data(resume, record["data_digest"], resume_path)
+        position = saver.restore(resume, resume_path)
 
     n = len(labels)
     shape = (f"{settings.layers}x{settings.hidden} "
              f"{'bidirectional ' if settings.bidirectional else ''}{settings.cell}")
-    reporter.message(f"training a {shape} classifier ({len(classes)} classes) on {n:,} "
+    reporter.message(f"{'resuming at step ' + str(position['step']) + ': ' if position else ''}"
+                     f"training a {shape} classifier ({len(classes)} classes) on {n:,} "
                      f"sentences, {len(vocab):,} words; "
                      + (f"validating on {len(dev_ids):,} sentences each epoch" if dev_ids
                         else "no validation"))
 
-    def step_loss(batch):
-        ids, lengths, targets, _ = batch
+    def step_loss(indices):
+        ids, lengths, targets, _ = batches.batch(indices)
         return F.cross_entropy(model(ids, lengths), targets), len(targets)
 
     def validate():
@@ -461,7 +593,7 @@ def train_sentiment(train_data, dev_data, settings, output: str, *, vocab=None,
         accuracy = float((predicted == dev_targets).mean())
         return accuracy, {"dev_accuracy": accuracy}, f"dev accuracy {accuracy:.4f}"
 
-    summary = fit_classifier(model, optimizer, settings, record, lambda: list(batches),
-                             step_loss, validate if dev_ids else None, save, reporter, output,
-                             unit="sentences", best_key="best_dev_accuracy")
+    summary = fit_classifier(model, saver, settings, batches.epoch, batches, step_loss,
+                             validate if dev_ids else None, reporter, unit="sentences",
+                             best_key="best_dev_accuracy", position=position)
     return {**summary, "classes": classes}

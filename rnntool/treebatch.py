@@ -263,6 +263,18 @@ def sst_binary(labels: np.ndarray) -> np.ndarray:
     return np.where(labels >= 0, _SST_BINARY[np.clip(labels, 0, 4)], UNLABELLED)
 
 
+def sst_labels(tree: Tree) -> None:
+    """ValueError unless every class label of ``tree`` is an SST class (0-4), as
+    ``sst_binary`` needs. Iterative."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Tree):
+            if class_id(node.label()) > 4:
+                raise ValueError(f"label {node.label()} is not an SST class (0-4) for --binary")
+            stack.extend(node)
+
+
 def relabel(tree: Tree, labels: Sequence[str]) -> Tree:
     """A copy of ``tree`` as ``build_batch`` sees it -- unary chains merged into one node,
     preterminals as the leaf nodes, bare words wrapped in one -- with ``labels[i]`` on its

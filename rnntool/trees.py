@@ -215,7 +215,9 @@ def _quote(token: str, limit: int = 20) -> str:
 
 
 def to_brackets(tree: Tree) -> str:
-    """One line of bracket notation, exactly as NLTK's flat ``str(tree)``, without recursion."""
+    """One line of bracket notation, as NLTK's flat ``str(tree)``, without recursion, and
+    always one that ``read_tree`` reads back: a last leaf ending in a backslash gets a space
+    before the closing bracket, which the backslash would otherwise escape."""
     out: list[str] = []
     stack: list[tuple[bool, object]] = [(False, tree)]  # (literal text?, item)
     while stack:
@@ -224,7 +226,8 @@ def to_brackets(tree: Tree) -> str:
             out.append(item)  # type: ignore[arg-type]
             continue
         out.append(f"({item.label()} ")
-        stack.append((True, ")"))
+        last = item[-1] if len(item) else None
+        stack.append((True, " )" if isinstance(last, str) and last.endswith("\\") else ")"))
         for i in range(len(item) - 1, -1, -1):
             stack.append((False, item[i]))
             if i:
@@ -245,10 +248,16 @@ def pretty(tree: Tree) -> str:
 
 # --- binarizing ---------------------------------------------------------------------------
 
+#: Children named in the label of a node that binarization adds (NLTK's ``horzMarkov``):
+#: all of them for up to 101 children, as NLTK does by default; beyond, labels would grow
+#: with the square of the children (a 100,000-word flat line: gigabytes of labels).
+MAX_NAMED_CHILDREN = 100
+
+
 def binarize(tree: Tree, factor: str = "right") -> Tree:
-    """NLTK's ``chomsky_normal_form(tree, factor)`` (no Markov smoothing), in place, without
-    NLTK's depth cap: every node with n > 2 children becomes a chain of n - 1 binary nodes
-    labelled ``PARENT|<C2-C3-...>`` (right) or ``PARENT|<...-Cn-1>`` (left)."""
+    """NLTK's ``chomsky_normal_form(tree, factor, horzMarkov=MAX_NAMED_CHILDREN)``, in place,
+    without NLTK's depth cap: every node with n > 2 children becomes a chain of n - 1 binary
+    nodes labelled ``PARENT|<C2-C3-...>`` (right) or ``PARENT|<...-Cn-1>`` (left)."""
     if factor not in FACTORS:
         raise ValueError(f"factor must be one of {FACTORS}")
     for node in list(preorder(tree)):
@@ -262,13 +271,14 @@ def binarize(tree: Tree, factor: str = "right") -> Tree:
         current = node
         if factor == "right":
             for i in range(1, count - 1):
-                new = Tree(f"{parent}|<{'-'.join(names[i:])}>", [])
+                new = Tree(f"{parent}|<{'-'.join(names[i:i + MAX_NAMED_CHILDREN])}>", [])
                 current[:] = [children[i - 1], new]
                 current = new
             current[:] = children[count - 2:]
         else:
             for i in range(1, count - 1):
-                new = Tree(f"{parent}|<{'-'.join(names[:count - i])}>", [])
+                named = names[max(0, count - i - MAX_NAMED_CHILDREN):count - i]
+                new = Tree(f"{parent}|<{'-'.join(named)}>", [])
                 current[:] = [new, children[count - i]]
                 current = new
             current[:] = children[:2]
@@ -634,19 +644,41 @@ def load_grammar(path: str, *, encoding: str = "utf-8", errors: str = "strict") 
     return GrammarParser(grammar, f"grammar {name}")
 
 
-def read_treebank(path: str, *, encoding: str = "utf-8",
-                  errors: str = "strict") -> Iterator[Tree]:
-    """The trees of a treebank file, one bracketed tree a line (blank lines skipped)."""
+def read_treebank(path: str, **options) -> Iterator[Tree]:
+    """The trees of a treebank file, one bracketed tree a line (blank lines skipped; the
+    options of ``numbered_trees``)."""
+    for _, tree in numbered_trees(path, **options):
+        yield tree
+
+
+def numbered_trees(path: str, *, encoding: str = "utf-8", errors: str = "strict",
+                   check: Callable[[Tree], None] | None = None, on_error: str = "error",
+                   warn: Callable[[str], None] | None = None) -> Iterator[tuple[int, Tree]]:
+    """``(line number, tree)`` for every bracketed tree of a treebank file (blank lines
+    skipped). A line that does not read, or whose tree ``check`` rejects (ValueError),
+    raises ``InputError`` naming the file and line; with ``on_error="skip"`` it is skipped
+    instead, and ``warn`` is told how many were, and the first one, at the end."""
     name = textio.display_name(path)
     number = 0
+    skipped: list[str] = []
     for line in iter_lines(path, encoding=encoding, errors=errors):
         number += 1
         if not line.strip(ASCII_WHITESPACE):
             continue
         try:
-            yield read_tree(line)
-        except BracketError as exc:
-            raise InputError(f"{name}: line {number}: {exc}") from None
+            tree = read_tree(line)
+            if check is not None:
+                check(tree)
+        except (BracketError, ValueError) as exc:
+            problem = f"{name}: line {number}: {exc}"
+            if on_error != "skip":
+                raise InputError(problem) from None
+            skipped.append(problem)
+            continue
+        yield number, tree
+    if skipped and warn is not None:
+        warn(f"{name}: skipped {len(skipped)} bad line{'s' if len(skipped) > 1 else ''} "
+             f"(the first: {skipped[0].split(': ', 1)[1]})")
 
 
 def induce_grammar(trees: Iterable[Tree], *, factor: str = "right", collapse: bool = True,

@@ -297,7 +297,7 @@ class Vocab:
             except ValueError as exc:
                 raise InputError(f"{name}: line {lineno}: {exc}") from None
             digits = count[1:] if count.startswith("*") else count  # '*' marks reserved
-            if digits.isdigit() or count == "*":
+            if (digits.isascii() and digits.isdigit()) or count == "*":
                 counts.append(int(digits or 0))
             else:
                 raise InputError(f"{name}: line {lineno}: count {count!r} is not a number")

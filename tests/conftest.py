@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import os
 import subprocess
 import sys
@@ -64,3 +65,43 @@ def trained_model(tmp_path_factory, corpus_file) -> Path:
                      "--eval-every", "100", "--random-seed", "3")
     assert result.returncode == 0, result.stderr.decode()
     return out
+
+
+class FuzzTally:
+    """How many generated inputs each fuzz test tried, summed up at the end of the session."""
+
+    def __init__(self) -> None:
+        self.by_test: collections.Counter[str] = collections.Counter()
+
+    def count(self, test: str) -> None:
+        """One more input tried by ``test`` (call it at the top of the test body)."""
+        self.by_test[test] += 1
+
+    def summary(self, failed: int) -> str:
+        outcome = ("none raised an unexpected error" if not failed else
+                   f"{failed} fuzz test{'s' if failed != 1 else ''} failed")
+        return (f"fuzzing: {sum(self.by_test.values())} generated inputs tried "
+                f"({len(self.by_test)} tests), {outcome}")
+
+
+FUZZ_TALLY = FuzzTally()
+
+
+@pytest.fixture(scope="session")
+def fuzz_tally() -> FuzzTally:
+    return FUZZ_TALLY
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "fuzz: a property-based fuzz test whose generated "
+                                       "inputs are counted in the session summary")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say how many generated inputs the fuzz tests tried (the issue asks for the number)."""
+    if not FUZZ_TALLY.by_test:
+        return
+    reports = terminalreporter.stats.get("failed", []) + terminalreporter.stats.get("error", [])
+    failed = len({report.nodeid for report in reports
+                  if "fuzz" in getattr(report, "keywords", {})})
+    terminalreporter.write_line(FUZZ_TALLY.summary(failed))

@@ -41,7 +41,8 @@ def test_checkpoint_is_self_contained_plain_data(trained_model):
     assert Vocab.from_dict(data["vocab"]).level == "char"
     training = data["training"]
     assert training["settings"]["batch_size"] == 16
-    assert {"optimizer", "rng", "step", "best_val_loss", "history"} <= set(training)
+    assert {"resume", "step", "best_val_loss", "best_step", "history"} <= set(training)
+    assert {"model", "optimizer", "rng", "step", "state"} <= set(training["resume"])
     assert [h["step"] for h in training["history"]] == [100, 200, 300]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import pickle
+import subprocess
+import sys
 import zipfile
 
 import pytest
@@ -12,7 +14,7 @@ import torch
 from rnntool import checkpoint
 from rnntool.errors import CheckpointError
 
-from conftest import SMALL_MODEL, assert_one_line_error, run_cli
+from conftest import ROOT, SMALL_MODEL, assert_one_line_error, run_cli
 
 
 @pytest.fixture()
@@ -185,3 +187,97 @@ def test_rewriting_keeps_permissions_and_symlinks(tmp_path):
     assert run_cli("vocab", text, "-o", link).returncode == 0
     assert link.is_symlink() and target.read_text().startswith("#rnntool-vocab 1")
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+# --- a reader that goes away: every command that writes to stdout ends quietly, status 0 ----
+
+SST_DEV = ROOT / "corpora" / "sentiment" / "dev.txt"
+
+
+@pytest.fixture(scope="module")
+def tiny_tree_model(tmp_path_factory):
+    """A tree model trained for one epoch: its predictions do not matter here."""
+    out = tmp_path_factory.mktemp("tree") / "tree.pt"
+    result = run_cli("train", "tree", SST_DEV, "-o", out, "--epochs", "1", "--hidden", "8",
+                     "--random-seed", "1")
+    assert result.returncode == 0, result.stderr.decode()
+    return out
+
+
+@pytest.fixture(scope="module")
+def tiny_sentence_model(tmp_path_factory):
+    """A sentence classifier trained for one epoch on SST trees (their roots and words)."""
+    out = tmp_path_factory.mktemp("sentence") / "sentence.pt"
+    result = run_cli("train", "sentiment", SST_DEV, "-o", out, "--epochs", "1", "--hidden",
+                     "8", "--embed", "8", "--random-seed", "1")
+    assert result.returncode == 0, result.stderr.decode()
+    return out
+
+
+@pytest.fixture(scope="module")
+def plenty(tmp_path_factory):
+    """Inputs whose outputs are far bigger than a pipe holds (64 KiB)."""
+    directory = tmp_path_factory.mktemp("plenty")
+    (directory / "trees.txt").write_text(SST_DEV.read_text(encoding="utf-8") * 3,
+                                         encoding="utf-8")
+    # 12,000 distinct characters: a vocabulary file of about 130 KB
+    (directory / "chars.txt").write_text("".join(map(chr, range(0x4E00, 0x4E00 + 12_000))),
+                                         encoding="utf-8")
+    return directory
+
+
+def closed_pipe_run(args, *, read_first_line: bool):
+    """Run ``rnntool ARGS`` with stdout a pipe whose reader closes it at once (before
+    anything is written) or after reading one line; return (status, first line, stderr)."""
+    process = subprocess.Popen([sys.executable, "-m", "rnntool", *map(str, args)],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE,
+                               env=dict(os.environ, OMP_NUM_THREADS="1",
+                                        RNNTOOL_LOG_INTERVAL="1000"))
+    first = process.stdout.readline() if read_first_line else b""
+    process.stdout.close()
+    stderr = process.stderr.read()
+    process.stderr.close()
+    return process.wait(timeout=300), first, stderr
+
+
+# (command line, what its first output line starts with); paths filled in by the test
+STDOUT_COMMANDS = {
+    "vocab": (["vocab", "{plenty}/chars.txt"], b"#rnntool-vocab 1"),
+    "parse": (["parse", "{plenty}/trees.txt"], b"(1 (1 (2 (2 these)"),
+    "predict tree model": (["predict", "{tree}", "{plenty}/trees.txt", "--output", "probs"],
+                           b"(0."),
+    "predict sentence classifier": (["predict", "{sentence}", "{plenty}/trees.txt", "--output",
+                                     "json"], b'{"label": '),
+    "eval": (["eval", "{tree}", "{plenty}/trees.txt"], b"checkpoint: "),
+    "sample": (["sample", "{charlm}", "-n", "100000", "--seed", "SCENE"], b"SCENE"),
+}
+
+
+@pytest.mark.parametrize("name, read_first_line", [
+    *((name, False) for name in STDOUT_COMMANDS),
+    # the commands that write as they go, with a reader that leaves mid-stream
+    ("parse", True), ("predict tree model", True), ("predict sentence classifier", True)])
+def test_a_closed_stdout_ends_every_command_quietly(request, plenty, name, read_first_line):
+    args, first_line = STDOUT_COMMANDS[name]
+    paths = {"plenty": plenty}
+    for key, fixture in (("tree", "tiny_tree_model"), ("sentence", "tiny_sentence_model"),
+                         ("charlm", "trained_model")):
+        if any("{" + key + "}" in arg for arg in args):
+            paths[key] = request.getfixturevalue(fixture)
+    status, first, stderr = closed_pipe_run([arg.format(**paths) for arg in args],
+                                            read_first_line=read_first_line)
+    assert status == 0, stderr.decode()
+    assert b"Traceback" not in stderr and b"Exception ignored" not in stderr, stderr.decode()
+    assert b"error" not in stderr, stderr.decode()
+    if read_first_line:
+        assert first.startswith(first_line), first
+    else:
+        assert stderr == b"", stderr.decode()  # the first write failed: nothing said
+
+
+def test_eval_names_a_label_the_model_does_not_have(tmp_path, tiny_tree_model):
+    data = tmp_path / "gold.txt"
+    data.write_text("(3 (2 good) (3 film))\n\n(7 (2 bad) (2 film))\n")
+    assert_one_line_error(run_cli("eval", tiny_tree_model, data), str(data), "line 3",
+                          "label '7'", "0-4")

@@ -77,7 +77,7 @@ def oracle_node(model, tree, index, out):
             x = torch.cat([left, right])
             z = model.compose.weight @ x + model.compose.bias
             if model.cell == "rntn":
-                V = model.tensor
+                V = model.bilinear()
                 z = z + torch.stack([x @ V[:, d, :] @ x for d in range(H)])
             state = torch.tanh(z)
     out.append((state, label))

@@ -18,7 +18,7 @@ from rnntool.cli import eval as eval_command
 from rnntool.cli import sample, train, vocab
 from rnntool.cli import parse, predict
 from rnntool.console import error_line
-from rnntool.errors import RnnToolError
+from rnntool.errors import Interrupted, RnnToolError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -39,6 +39,9 @@ class RnnToolGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except Interrupted as exc:
+            click.echo(f"\nrnntool: {exc}", err=True)
+            ctx.exit(exc.exit_code)
         except RnnToolError as exc:
             click.echo(error_line(exc), err=True)
             ctx.exit(1)
@@ -55,15 +58,18 @@ Examples:
   rnntool vocab corpus.txt -o chars.vocab --encode ids.npy
   cat corpus.txt | rnntool train charlm -o model.pt
   rnntool sample model.pt --seed "The " | head
+  rnntool train sentiment reviews.tsv --dev dev.tsv -o sentiment.pt
+  rnntool predict sentiment.pt < reviews.txt > labels.txt
 """)
 @click.version_option(__version__, "-V", "--version", prog_name="rnntool")
 def cli() -> None:
-    """Train and run recurrent neural networks on text.
+    """Train and run recurrent and recursive neural networks on text.
 
     Each stage reads files or stdin and writes files or stdout, so stages compose in
     pipelines: build a vocabulary, train a character-level language model, stream samples,
-    turn sentences into binary trees. `rnntool COMMAND --help` and the man pages
-    (rnntool-COMMAND(1)) describe each command.
+    turn sentences into binary trees, train recursive networks on them or recurrent
+    classifiers on labelled lines, predict and evaluate. `rnntool COMMAND --help` and the
+    man pages (rnntool-COMMAND(1)) describe each command.
     """
 
 

@@ -38,12 +38,32 @@ class Duration(click.ParamType):
 
 DURATION = Duration()
 
+
+class RandomSeed(click.ParamType):
+    """A seed for torch's and numpy's generators: an integer from 0 to 2**64 - 1."""
+
+    name = "integer"
+    LIMIT = 2 ** 64
+
+    def convert(self, value, param, ctx):
+        number = click.INT.convert(value, param, ctx)
+        if not 0 <= number < self.LIMIT:
+            self.fail(f"{number} is not a random seed (0 to {self.LIMIT - 1})", param, ctx)
+        return number
+
+
+RANDOM_SEED = RandomSeed()
+
+
 def check_encoding_option(ctx, param, value: str) -> str:
-    """A click callback: the name of a text encoding Python knows."""
+    """A click callback: the name of a text encoding Python knows (not a bytes-to-bytes or
+    text-to-text codec such as base64 or rot13)."""
     try:
-        codecs.lookup(value)
+        info = codecs.lookup(value)
     except LookupError:
         raise click.BadParameter(f"unknown text encoding {value!r}", ctx, param) from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise click.BadParameter(f"{value!r} is not a text encoding", ctx, param)
     return value
 
 

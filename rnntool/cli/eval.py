@@ -68,16 +68,27 @@ def command(checkpoint, data, as_json, input_format, encoding, decode_errors):
 
 
 def _tree_report(model, vocab, loaded, data, options) -> dict:
+    from rnntool import text as textio
     from rnntool import trees
     from rnntool.errors import InputError
     from rnntool.evaluate import tree_report
+    from rnntool.treebatch import class_id
 
-    items = [trees.normalize(t) for t in trees.read_treebank(data, **options)]
-    if not items:
-        raise InputError(f"{data}: no trees to evaluate on")
     training = loaded["training"]
     binary = bool(training.get("settings", {}).get("binary", False))
-    return tree_report(model, items, vocab, binary=binary, classes=int(training["classes"]))
+    classes = int(training["classes"])
+    known = 5 if binary else classes  # gold labels of a --binary model are SST's 0-4
+    items = []
+    for number, tree in trees.numbered_trees(data, **options):
+        bad = next((node.label() for node in trees.preorder(tree)
+                    if class_id(node.label()) >= known), None)
+        if bad is not None:
+            raise InputError(f"{textio.display_name(data)}: line {number}: label {bad!r} is "
+                             f"not a class of this model (0-{known - 1})")
+        items.append(trees.normalize(tree))
+    if not items:
+        raise InputError(f"{data}: no trees to evaluate on")
+    return tree_report(model, items, vocab, binary=binary, classes=classes)
 
 
 def _sentiment_report(model, vocab, loaded, data, input_format, options) -> dict:

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from rnntool.cli.common import check_encoding_option, errors_option, input_paths
+from rnntool.cli.common import RANDOM_SEED, check_encoding_option, errors_option, input_paths
 
 
 @click.command("sample", epilog="""\b
@@ -30,7 +30,7 @@ Examples:
 @click.option("--greedy", is_flag=True, help="Always take the most likely character.")
 @click.option("--num-samples", type=click.IntRange(min=1), metavar="N", default=1, show_default=True,
               help="How many samples; they are separated by an empty line.")
-@click.option("--random-seed", type=int, metavar="N", default=None,
+@click.option("--random-seed", type=RANDOM_SEED, metavar="N", default=None,
               help="Seed of the random number generator, for reproducible samples.")
 @click.option("--encoding", default="utf-8", show_default=True, metavar="NAME",
               callback=check_encoding_option, help="Encoding of --seed-file.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import os
 import shutil
@@ -11,11 +12,70 @@ import tempfile
 
 import click
 
-from rnntool.cli.common import (DURATION, encoding_option, errors_option, input_paths,
-                                refuse_clobbering)
+from rnntool.cli.common import (DURATION, RANDOM_SEED, encoding_option, errors_option,
+                                input_paths, refuse_clobbering)
 from rnntool.settings import DEFAULT_EPOCHS, CharLMSettings, SentimentSettings, TreeSettings
 
 D = CharLMSettings()  # the defaults, in one place
+
+
+#: Options a resumed run may change; every other setting stays the checkpoint's.
+RUN_LENGTH = ("epochs", "steps", "max_time", "threads")
+
+
+def run_options(command):
+    """``--resume`` and ``--ignore-lock``, shared by every train subcommand."""
+    command = click.option(
+        "--ignore-lock", is_flag=True,
+        help="Write the checkpoint even when another training run holds its lock "
+             "(CKPT.lock, held while a run writes CKPT).")(command)
+    return click.option(
+        "--resume", "resume_path", metavar="CKPT", type=click.Path(dir_okay=False),
+        help="Go on from CKPT, written by an interrupted or finished run, exactly where it "
+             "stopped: the same data (leave out the input files to read the run's own files "
+             "again) and settings; only --epochs, --steps, --max-time and --threads may "
+             "change. Writes CKPT unless -o is given.")(command)
+
+
+def explicit(ctx: click.Context, name: str) -> bool:
+    """Whether option ``name`` was given on the command line or in the environment."""
+    from click.core import ParameterSource
+    return ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE,
+                                              ParameterSource.ENVIRONMENT)
+
+
+def resumed(ctx: click.Context, kind: str, path: str | None, cls, given: dict):
+    """``(checkpoint, settings)`` of the run to resume (``(None, cls(**given))`` without
+    one): the checkpoint's settings, with the run-length options given here; another
+    option given with a different value is a usage error."""
+    if path is None:
+        return None, cls(**given)
+    from rnntool import checkpoint
+    loaded = checkpoint.load(path, kind=kind)
+    saved = loaded["training"].get("settings", {})
+    values = {}
+    for field in dataclasses.fields(cls):
+        name = field.name
+        if name not in saved or (name in RUN_LENGTH and explicit(ctx, name)):
+            values[name] = given[name]
+            continue
+        values[name] = saved[name]
+        if explicit(ctx, name) and given[name] != saved[name]:
+            raise click.UsageError(
+                f"--{name.replace('_', '-')} {given[name]} differs from the resumed run's "
+                f"{saved[name]}; a resumed run keeps its settings (only --epochs, --steps, "
+                f"--max-time and --threads may change)")
+    return loaded, cls(**values)
+
+
+def saved_inputs(paths) -> list[str]:
+    """The input files a resumed run read (as its record holds them), to read them again;
+    a usage error if it read stdin."""
+    paths = [paths] if isinstance(paths, str) else list(paths or [])
+    if not paths or "-" in paths:
+        raise click.UsageError("the resumed run read its data from stdin: give the same data "
+                               "again")
+    return paths
 
 
 @click.group("train")
@@ -76,11 +136,14 @@ Examples:
               help="Validate every this many steps, and at the end (default: about every "
                    "seven times as many training characters as the validation text holds, so "
                    "validating costs about 5% of the time).")
-@click.option("--random-seed", type=int, metavar="N", default=D.random_seed, show_default=True,
+@click.option("--random-seed", type=RANDOM_SEED, metavar="N", default=D.random_seed, show_default=True,
               help="Seed of the random number generator (weights, dropout).")
+@run_options
 @encoding_option
 @errors_option
-def charlm(files, output, data_path, vocab_path, encoding, decode_errors, **settings):
+@click.pass_context
+def charlm(ctx, files, output, data_path, vocab_path, resume_path, ignore_lock, encoding,
+           decode_errors, **settings):
     """Train a character-level language model on text.
 
     Reads text from FILES ('-' or none: stdin) once, encoding it to a temporary id array
@@ -94,21 +157,34 @@ def charlm(files, output, data_path, vocab_path, encoding, decode_errors, **sett
     Training stops at whichever comes first of --epochs, --steps and --max-time; with none
     of them, after 10 passes over the text.
     """
+    from rnntool import checkpoint
     from rnntool import vocab as vocablib
     from rnntool.errors import RnnToolError
     from rnntool.files import check_writable
+    from rnntool.guard import output_lock
     from rnntool.train import train_charlm
 
     if data_path and files:
         raise click.UsageError("give either text FILES or --data, not both")
     if data_path and not vocab_path:
         raise click.UsageError("--data needs --vocab (the vocabulary it was encoded with)")
+    loaded, settings = resumed(ctx, "charlm", resume_path, CharLMSettings, settings)
+    if loaded is not None:
+        output = output if explicit(ctx, "output") else resume_path
+        if not files and not data_path:
+            source = loaded["training"]["settings"].get("source", {})
+            if "data" in source:
+                data_path, vocab_path = source["data"], source["vocab"]
+            else:
+                files = tuple(saved_inputs(source.get("files")))
     refuse_clobbering({"--output": output}, [*files, data_path, vocab_path])
-    settings = CharLMSettings(**settings)
     settings.check()  # train_charlm checks again; here it fails before reading any data
     check_writable(output)  # fail now, not after hours of training
     with contextlib.ExitStack() as stack:
+        stack.enter_context(output_lock(output, not ignore_lock))
         vocab = vocablib.Vocab.load(vocab_path) if vocab_path else None
+        if loaded is not None and not data_path:
+            vocab = checkpoint.restore_vocab(loaded, resume_path)
         if vocab is not None and vocab.level != "char":
             raise RnnToolError(f"{vocab_path}: a {vocab.level}-level vocabulary; "
                                f"charlm needs a char-level one")
@@ -132,7 +208,7 @@ def charlm(files, output, data_path, vocab_path, encoding, decode_errors, **sett
                 vocablib.encode_files(paths, vocab, ids_path, **options)
             ids = vocablib.load_ids(ids_path)
             source = {"files": [p if p == "-" else os.path.abspath(p) for p in paths]}
-        train_charlm(ids, vocab, settings, output,
+        train_charlm(ids, vocab, settings, output, resume=loaded, resume_path=resume_path,
                      extra_settings={"source": source, "argv": sys.argv[1:]})
 
 
@@ -189,15 +265,23 @@ Examples:
                    "then validated.")
 @click.option("--min-count", type=click.IntRange(min=1), metavar="N", default=T.min_count,
               show_default=True, help="Training words seen fewer times become <unk>.")
-@click.option("--random-seed", type=int, metavar="N", default=T.random_seed,
+@click.option("--random-seed", type=RANDOM_SEED, metavar="N", default=T.random_seed,
               show_default=True, help="Seed of the random number generator (weights, order).")
 @click.option("--threads", type=click.IntRange(min=1), metavar="N", default=None,
               help="CPU threads (default: 1 for rnn and lstm, whose many small per-level "
                    "operations gain nothing from more and stall when another process holds "
                    "a core; all cores for rntn; OMP_NUM_THREADS, if set, instead of 1).")
+@run_options
+@click.option("--on-error", type=click.Choice(["error", "skip"]), default="error",
+              show_default=True,
+              help="A malformed tree (or, with --binary, a label that is not an SST class): "
+                   "stop with an error naming its line, or skip it and say how many were "
+                   "skipped.")
 @encoding_option
 @errors_option
-def tree(train_file, dev_file, output, embeddings_file, encoding, decode_errors, **settings):
+@click.pass_context
+def tree(ctx, train_file, dev_file, output, embeddings_file, resume_path, ignore_lock, on_error,
+         encoding, decode_errors, **settings):
     """Train a recursive neural network on labelled binary trees.
 
     TRAIN ('-' or none: stdin) and --dev hold one bracketed tree a line, as `rnntool parse`
@@ -208,18 +292,30 @@ def tree(train_file, dev_file, output, embeddings_file, encoding, decode_errors,
     by level, all nodes of one height across the batch at once.
     """
     from rnntool import trees as treelib
+    from rnntool.console import warn
     from rnntool.files import check_writable
+    from rnntool.guard import output_lock
     from rnntool.train import train_tree
+    from rnntool.treebatch import sst_labels
 
+    loaded, settings = resumed(ctx, "tree", resume_path, TreeSettings, settings)
+    if loaded is not None:
+        output = output if explicit(ctx, "output") else resume_path
+        if not explicit(ctx, "train_file"):
+            train_file = saved_inputs(loaded["training"]["settings"].get("train"))[0]
+        if dev_file is None:
+            dev_file = loaded["training"]["settings"].get("dev")
     refuse_clobbering({"--output": output}, [train_file, dev_file, embeddings_file])
-    settings = TreeSettings(**settings)
     settings.check()
     check_writable(output)
     input_paths((train_file,), "tree")
     options = dict(encoding=encoding, errors=decode_errors)
 
+    check = sst_labels if settings.binary else None
+
     def read(path):
-        return [treelib.normalize(t) for t in treelib.read_treebank(path, **options)]
+        return [treelib.normalize(t) for t in treelib.read_treebank(
+            path, check=check, on_error=on_error, warn=warn, **options)]
 
     train_trees = read(train_file)
     dev_trees = read(dev_file) if dev_file else None
@@ -227,9 +323,16 @@ def tree(train_file, dev_file, output, embeddings_file, encoding, decode_errors,
     if embeddings_file:
         from rnntool import wordvectors
         embeddings = functools.partial(wordvectors.load_vectors, embeddings_file, **options)
-    train_tree(train_trees, dev_trees, settings, output, embeddings=embeddings,
-               extra_settings={"train": os.path.abspath(train_file) if train_file != "-"
-                               else "-", "argv": sys.argv[1:]})
+    with output_lock(output, not ignore_lock):
+        train_tree(train_trees, dev_trees, settings, output, embeddings=embeddings,
+                   resume=loaded, resume_path=resume_path,
+                   extra_settings={"train": absolute(train_file), "dev": absolute(dev_file),
+                                   "argv": sys.argv[1:]})
+
+
+def absolute(path: str | None) -> str | None:
+    """``path`` made absolute, for the record ('-' and None as they are)."""
+    return path if path in (None, "-") else os.path.abspath(path)
 
 
 S = SentimentSettings()
@@ -302,12 +405,19 @@ Examples:
 @click.option("--max-time", type=DURATION, default=None,
               help="Stop after this much time (e.g. 600, 10m); the epoch in progress is "
                    "then validated.")
-@click.option("--random-seed", type=int, metavar="N", default=S.random_seed,
+@click.option("--random-seed", type=RANDOM_SEED, metavar="N", default=S.random_seed,
               show_default=True, help="Seed of the random number generators (weights, order).")
+@run_options
+@click.option("--on-error", type=click.Choice(["error", "skip"]), default="error",
+              show_default=True,
+              help="A line that does not read (no label, no text, a malformed tree, a label "
+                   "that is not an SST class under --binary): stop with an error naming it, or "
+                   "skip it and say how many were skipped.")
 @encoding_option
 @errors_option
-def sentiment(files, dev_file, output, vocab_path, embeddings_file, phrases, encoding,
-              decode_errors, **settings):
+@click.pass_context
+def sentiment(ctx, files, dev_file, output, vocab_path, embeddings_file, phrases, resume_path,
+              ignore_lock, on_error, encoding, decode_errors, **settings):
     """Train a recurrent sentence classifier on labelled lines.
 
     FILES ('-' or none: stdin) and --dev hold one example a line: label<TAB>text,
@@ -320,13 +430,22 @@ def sentiment(files, dev_file, output, vocab_path, embeddings_file, phrases, enc
     """
     from rnntool import labelled
     from rnntool import text as textio
+    from rnntool.console import warn
     from rnntool.files import check_writable
+    from rnntool.guard import output_lock
     from rnntool.train import train_sentiment
     from rnntool.vocab import Vocab
 
+    loaded, settings = resumed(ctx, "sentiment", resume_path, SentimentSettings, settings)
+    if loaded is not None:
+        output = output if explicit(ctx, "output") else resume_path
+        saved = loaded["training"]["settings"]
+        files = files or tuple(saved_inputs(saved.get("train")))
+        dev_file = dev_file or saved.get("dev")
+        phrases = bool(saved.get("phrases"))
+        vocab_path = None  # the checkpoint's vocabulary
     paths = input_paths(files, "labelled")
     refuse_clobbering({"--output": output}, [*paths, dev_file, vocab_path, embeddings_file])
-    settings = SentimentSettings(**settings)
     settings.check()
     check_writable(output)
     vocab = None
@@ -342,7 +461,8 @@ def sentiment(files, dev_file, output, vocab_path, embeddings_file, phrases, enc
     def read(sources, with_phrases=False):
         return labelled.read_examples(sources, settings.format, tokenize,
                                       binary=settings.binary, lowercase=settings.lowercase,
-                                      phrases=with_phrases, **options)
+                                      phrases=with_phrases, on_error=on_error, warn=warn,
+                                      **options)
 
     train_data = read(paths, phrases)
     dev_data = read([dev_file]) if dev_file else None
@@ -350,7 +470,8 @@ def sentiment(files, dev_file, output, vocab_path, embeddings_file, phrases, enc
     if embeddings_file:
         from rnntool import wordvectors
         embeddings = functools.partial(wordvectors.load_vectors, embeddings_file, **options)
-    train_sentiment(train_data, dev_data, settings, output, vocab=vocab, embeddings=embeddings,
-                    extra_settings={"phrases": phrases,
-                                    "train": [p if p == "-" else os.path.abspath(p)
-                                              for p in paths], "argv": sys.argv[1:]})
+    with output_lock(output, not ignore_lock):
+        train_sentiment(train_data, dev_data, settings, output, vocab=vocab,
+                        embeddings=embeddings, resume=loaded, resume_path=resume_path,
+                        extra_settings={"phrases": phrases, "train": [absolute(p) for p in paths],
+                                        "dev": absolute(dev_file), "argv": sys.argv[1:]})

@@ -12,6 +12,10 @@ Cells (``cell``):
 - ``rnn``: ``h = tanh(W [h_l; h_r] + b)`` (Socher et al. 2011).
 - ``rntn``: ``h = tanh([h_l; h_r]^T V [h_l; h_r] + W [h_l; h_r] + b`` with a tensor ``V`` of
   ``hidden`` slices of ``2 hidden x 2 hidden`` (Socher et al. 2013), batched as a matmul.
+  The parameter ``tensor`` is ``V`` times its fan-in ``2 hidden`` (``bilinear()`` gives
+  ``V``): Adagrad's and Adam's first steps move every parameter by about the learning
+  rate, which on ``V`` itself, summed over ``(2 hidden)^2`` products, saturates every node;
+  scaled so, a step on ``V`` weighs as much as one on ``W``.
 - ``lstm``: the binary constituency Tree-LSTM (Tai et al. 2015): input, output and update
   gates and one forget gate per child from ``[h_l; h_r]``,
   ``c = i * u + f_l * c_l + f_r * c_r``, ``h = o * tanh(c)``. A leaf is an LSTM step from
@@ -19,7 +23,9 @@ Cells (``cell``):
   embedding).
 
 Leaves of ``rnn``/``rntn``: the state is the word embedding itself when ``embed == hidden``
-(as Socher et al.), else ``tanh(P e + p)``, a learned projection. Dropout (``dropout``)
+(as Socher et al.), else ``tanh(P e + p)``, a learned projection. Word vectors start as
+torch's N(0, 1), the RNTN's as N(0, 0.01): its bilinear term squares them, and large ones
+saturate it from the first step (on SST that costs it 2 points). Dropout (``dropout``)
 applies to the embeddings and to the states fed to the classifier.
 
 Not here: building batches (``rnntool.treebatch``), reading trees, training loops.
@@ -57,6 +63,8 @@ class TreeModel(nn.Module):
         self.cell = cell
         self.hidden = hidden
         self.embedding = nn.Embedding(vocab_size, embed)
+        if cell == "rntn":  # its bilinear term squares the word vectors: start them small
+            nn.init.normal_(self.embedding.weight, std=0.1)
         self.dropout = nn.Dropout(dropout)
         if cell == "lstm":
             self.leaf = nn.Linear(embed, 3 * hidden)       # i, o, u
@@ -65,10 +73,11 @@ class TreeModel(nn.Module):
             self.leaf = nn.Linear(embed, hidden) if embed != hidden else None
             self.compose = nn.Linear(2 * hidden, hidden)
         if cell == "rntn":
-            # V[i, d, j]: slice d of the tensor is V[:, d, :]; small, so that the
-            # bilinear term starts as a perturbation of the plain rnn.
+            # V[i, d, j]: slice d of the tensor is V[:, d, :], stored divided by its fan-in
+            # 2 hidden (see the module docstring). Small, so that the bilinear term starts
+            # as a perturbation of the plain rnn.
             self.tensor = nn.Parameter(torch.empty(2 * hidden, hidden, 2 * hidden))
-            nn.init.normal_(self.tensor, std=1.0 / (4 * hidden))
+            nn.init.normal_(self.tensor, std=0.5)
         self.classifier = nn.Linear(hidden, classes)
 
     def leaf_states(self, words: torch.Tensor) -> torch.Tensor:
@@ -82,6 +91,10 @@ class TreeModel(nn.Module):
             return x
         return torch.tanh(self.leaf(x))
 
+    def bilinear(self) -> torch.Tensor | None:
+        """The RNTN's tensor ``V`` (None for the other cells)."""
+        return self.tensor / (2 * self.hidden) if self.cell == "rntn" else None
+
     def node_states(self, batch) -> torch.Tensor:
         """[num_nodes, hidden] states ``h`` of every node of ``batch``, in batch order."""
         leaves = self.leaf_states(_tensor(batch.words))
@@ -93,7 +106,7 @@ class TreeModel(nn.Module):
             return _TreeLSTMLevels.apply(leaves, self.compose.weight, self.compose.bias,
                                          children, offsets)
         return _TanhLevels.apply(leaves, self.compose.weight, self.compose.bias,
-                                 getattr(self, "tensor", None), children, offsets)
+                                 self.bilinear(), children, offsets)
 
     def forward(self, batch) -> torch.Tensor:
         """[num_nodes, classes] logits of every node of ``batch``, in batch order."""

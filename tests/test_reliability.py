@@ -1,0 +1,194 @@
+"""Never losing work: exact resume, calm stops on signals, locks, and writes a SIGKILL cannot
+tear, for every model kind, through real processes."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from rnntool import checkpoint
+from rnntool.vocab import Vocab
+
+from conftest import DEFAULT_CORPUS, ROOT, SMALL_MODEL, assert_one_line_error, run_cli
+
+TREEBANK = ROOT / "corpora" / "sentiment"
+
+# Each kind: its training arguments (without -o), long enough that a signal sent at the
+# first checkpoint arrives well before the end.
+RUNS = {
+    "charlm": ["charlm", DEFAULT_CORPUS, *SMALL_MODEL, "--hidden", "32", "--steps", "240",
+               "--eval-every", "20", "--dropout", "0.2"],
+    "tree": ["tree", TREEBANK / "train.txt", "--dev", TREEBANK / "dev.txt", "--hidden", "16",
+             "--epochs", "5", "--dropout", "0.2"],
+    "sentiment": ["sentiment", TREEBANK / "train.txt", "--dev", TREEBANK / "dev.txt",
+                  "--binary", "--hidden", "16", "--embed", "12", "--epochs", "4",
+                  "--dropout", "0.2"],
+}
+
+
+def start(*args) -> subprocess.Popen:
+    env = dict(os.environ, RNNTOOL_LOG_INTERVAL="1000", OMP_NUM_THREADS="1")
+    return subprocess.Popen([sys.executable, "-m", "rnntool", *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+
+
+def wait_for(path, process, timeout=120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path):
+        assert process.poll() is None, process.stderr.read().decode()
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
+def weights(path, resume: bool = False) -> dict:
+    data = torch.load(path, weights_only=True)
+    return data["training"]["resume"]["model"] if resume else data["model"]["state_dict"]
+
+
+def assert_same_weights(a: dict, b: dict) -> None:
+    assert a.keys() == b.keys()
+    for name in a:
+        assert torch.equal(a[name], b[name]), name
+
+
+@pytest.mark.parametrize("kind, signum", [("charlm", signal.SIGINT), ("tree", signal.SIGTERM),
+                                          ("sentiment", signal.SIGINT)])
+def test_interrupted_and_resumed_equals_uninterrupted(tmp_path, kind, signum):
+    whole, part = tmp_path / "whole.pt", tmp_path / "part.pt"
+    assert run_cli("train", *RUNS[kind], "-o", whole).returncode == 0
+    process = start("train", *RUNS[kind], "-o", part)
+    wait_for(part, process)
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 128 + signum, err.decode()
+    message = err.decode().strip().splitlines()[-1]
+    assert f"stopped by {signal.Signals(signum).name}" in message and "--resume" in message
+    stopped = torch.load(part, weights_only=True)["training"]
+    assert 0 < stopped["step"] < torch.load(whole, weights_only=True)["training"]["step"]
+    assert not (tmp_path / "part.pt.lock").exists()
+    resumed = run_cli("train", kind, "--resume", part)  # its data and settings from the file
+    assert resumed.returncode == 0, resumed.stderr.decode()
+    assert b"resuming at step" in resumed.stderr
+    assert_same_weights(weights(whole), weights(part))
+    assert_same_weights(weights(whole, resume=True), weights(part, resume=True))
+    history = [torch.load(p, weights_only=True)["training"]["history"] for p in (whole, part)]
+    strip = lambda h: [{k: v for k, v in e.items() if k != "elapsed"} for e in h]  # noqa: E731
+    assert strip(history[0]) == strip(history[1])
+
+
+def test_a_finished_run_goes_on_with_more_epochs(tmp_path):
+    out = tmp_path / "t.pt"
+    base = ["train", "tree", TREEBANK / "train.txt", "--hidden", "12", "--epochs", "1", "-o", out]
+    assert run_cli(*base).returncode == 0
+    more = run_cli("train", "tree", "--resume", out, "--epochs", "2")
+    assert more.returncode == 0, more.stderr
+    training = torch.load(out, weights_only=True)["training"]
+    assert [e["epoch"] for e in training["history"]] == [1, 2]
+
+
+def test_resume_refuses_other_data_and_settings(tmp_path):
+    out = tmp_path / "t.pt"
+    assert run_cli("train", "tree", TREEBANK / "dev.txt", "--hidden", "12", "--epochs", "1",
+                   "-o", out).returncode == 0
+    assert_one_line_error(run_cli("train", "tree", TREEBANK / "test.txt", "--resume", out),
+                          "training data differs")
+    changed = run_cli("train", "tree", "--resume", out, "--hidden", "20")
+    assert changed.returncode == 2 and b"--hidden 20 differs" in changed.stderr
+    assert_one_line_error(run_cli("train", "sentiment", "--resume", out),
+                          "tree checkpoint", "sentiment")
+    stdin_run = tmp_path / "s.pt"
+    assert run_cli("train", "tree", "--hidden", "8", "--epochs", "1", "-o", stdin_run,
+                   input=(TREEBANK / "dev.txt").read_bytes()).returncode == 0
+    again = run_cli("train", "tree", "--resume", stdin_run)
+    assert again.returncode == 2 and b"stdin" in again.stderr
+
+
+def test_a_second_run_on_the_same_output_is_refused(tmp_path):
+    out = tmp_path / "m.pt"
+    first = start("train", *RUNS["charlm"][:-4], "--steps", "100000", "-o", out)
+    try:
+        wait_for(tmp_path / "m.pt.lock", first)
+        second = run_cli("train", *RUNS["tree"], "-o", out)
+        assert_one_line_error(second, str(out), "another training run", str(first.pid),
+                              "--ignore-lock")
+        other = run_cli("train", "tree", TREEBANK / "dev.txt", "--epochs", "1", "--hidden", "8",
+                        "-o", out, "--ignore-lock")
+        assert other.returncode == 0, other.stderr
+    finally:
+        first.kill()
+        first.communicate()
+    # a killed holder leaves no stale lock behind: the kernel dropped it
+    again = run_cli("train", "tree", TREEBANK / "dev.txt", "--epochs", "1", "--hidden", "8",
+                    "-o", out)
+    assert again.returncode == 0, again.stderr
+    assert not (tmp_path / "m.pt.lock").exists()
+
+
+def test_a_second_interrupt_exits_at_once_and_keeps_the_last_checkpoint(tmp_path):
+    out = tmp_path / "m.pt"
+    process = start("train", *RUNS["charlm"][:-4], "--steps", "100000", "--eval-every", "5",
+                    "-o", out)
+    wait_for(out, process)
+    process.send_signal(signal.SIGINT)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err.decode()
+    assert b"Traceback" not in err
+    checkpoint.load(str(out), kind="charlm")  # whatever moment it hit, a whole checkpoint
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def kill_at_random(args, target, checks: int, seconds: float, verify) -> int:
+    """Start ``args`` ``checks`` times, SIGKILL each at a random moment within ``seconds``
+    and call ``verify()`` on the target after each; returns how many were killed mid-run."""
+    rng = random.Random(0)
+    killed = 0
+    for _ in range(checks):
+        process = start(*args)
+        time.sleep(rng.uniform(0, seconds))
+        if process.poll() is None:
+            process.kill()
+            killed += 1
+        process.communicate()
+        verify()
+    return killed
+
+
+def test_sigkill_never_tears_a_vocabulary(tmp_path):
+    text = tmp_path / "big.txt"
+    text.write_text("".join(f"line {i} with word{i % 5000} and more\n" for i in range(200_000)))
+    out = tmp_path / "v.vocab"
+    out.write_text(run_cli("vocab", DEFAULT_CORPUS, "--level", "word").stdout.decode())
+    before = out.read_bytes()
+    started = time.monotonic()
+    assert run_cli("vocab", text, "--level", "word", "-o", tmp_path / "full.vocab").returncode == 0
+    after = (tmp_path / "full.vocab").read_bytes()
+    duration = time.monotonic() - started
+
+    def verify():
+        assert out.read_bytes() in (before, after)
+        Vocab.load(str(out))
+    killed = kill_at_random(["vocab", text, "--level", "word", "-o", out], out, 6, duration,
+                            verify)
+    assert killed >= 3
+
+
+def test_sigkill_never_tears_a_checkpoint(tmp_path):
+    out = tmp_path / "m.pt"
+    args = ["train", *RUNS["charlm"][:-4], "--steps", "100000", "--eval-every", "1",
+            "--val-frac", "0.02", "-o", out]
+    process = start(*args)
+    wait_for(out, process)
+    process.kill()
+    process.communicate()
+
+    def verify():
+        checkpoint.load(str(out), kind="charlm")
+    assert kill_at_random([*args, "--ignore-lock"], out, 6, 4.0, verify) >= 3
