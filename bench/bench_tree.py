@@ -43,8 +43,9 @@ def read(path: str) -> list:
     return [treelib.normalize(t) for t in treelib.read_treebank(path)]
 
 
-def compose(model: TreeModel, left, right):
-    """One composition of the model's cell with autograd: states are ``h`` or ``(h, c)``."""
+def compose(model: TreeModel, left, right, flat=None):
+    """One composition of the model's cell with autograd: states are ``h`` or ``(h, c)``;
+    ``flat``: the RNTN's tensor as a [2H, H * 2H] matrix (computed once per batch)."""
     H = model.hidden
     if model.cell == "lstm":
         x = torch.cat([left[0], right[0]], dim=-1)
@@ -55,7 +56,6 @@ def compose(model: TreeModel, left, right):
     x = torch.cat([left, right], dim=-1)
     z = model.compose(x)
     if model.cell == "rntn":
-        flat = model.bilinear().view(2 * H, H * 2 * H)
         z = z + ((x @ flat).view(*x.shape[:-1], H, 2 * H) * x.unsqueeze(-2)).sum(-1)
     return torch.tanh(z)
 
@@ -67,12 +67,18 @@ def leaf(model: TreeModel, words: torch.Tensor):
     return states
 
 
+def bilinear_matrix(model: TreeModel):
+    H = model.hidden
+    return None if model.cell != "rntn" else model.bilinear().view(2 * H, H * 2 * H)
+
+
 def autograd_logits(model: TreeModel, batch) -> torch.Tensor:
     """The model's logits from a plain level-batched loop: per level, gather the children,
     compose, write into a node buffer, all recorded by autograd."""
     L, N = batch.num_leaves, batch.num_nodes
     states = leaf(model, torch.from_numpy(batch.words))
     lstm = model.cell == "lstm"
+    flat = bilinear_matrix(model)
     hs = torch.cat([states[0] if lstm else states, states[0].new_zeros(N - L, model.hidden)])
     cs = torch.cat([states[1], states[1].new_zeros(N - L, model.hidden)]) if lstm else None
     for start, stop, kids in batch.levels():
@@ -82,7 +88,7 @@ def autograd_logits(model: TreeModel, batch) -> torch.Tensor:
             hs, cs = hs.clone(), cs.clone()  # no in-place writes into saved tensors
             hs[start:stop], cs[start:stop] = h, c
         else:
-            h = compose(model, hs[kids[:, 0]], hs[kids[:, 1]])
+            h = compose(model, hs[kids[:, 0]], hs[kids[:, 1]], flat)
             hs = hs.clone()
             hs[start:stop] = h
     return model.classifier(hs)
@@ -91,6 +97,7 @@ def autograd_logits(model: TreeModel, batch) -> torch.Tensor:
 def naive_loss(model: TreeModel, trees, word_id) -> torch.Tensor:
     """Mean node loss of ``trees`` computed by recursing over every node, one at a time."""
     logits, labels = [], []
+    flat = bilinear_matrix(model)
 
     def visit(node):
         label = class_id(node.label())
@@ -99,7 +106,7 @@ def naive_loss(model: TreeModel, trees, word_id) -> torch.Tensor:
         if len(node) == 1:
             state = leaf(model, torch.tensor([word_id(node[0])]))
         else:
-            state = compose(model, visit(node[0]), visit(node[1]))
+            state = compose(model, visit(node[0]), visit(node[1]), flat)
         h = state[0] if isinstance(state, tuple) else state
         logits.append(model.classifier(h))
         labels.append(label)

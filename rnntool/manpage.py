@@ -26,6 +26,7 @@ import click
 
 from rnntool import __version__
 from rnntool.cli.common import EXIT_STATUS
+from rnntool.files import write_text_atomic
 
 ROOT_NAME = "rnntool"
 SECTION = "1"
@@ -624,8 +625,7 @@ def write_all(directory: str) -> list[str]:
     written = []
     for file_name, text in wanted.items():
         target = os.path.join(directory, file_name)
-        with open(target, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        write_text_atomic(target, text)
         written.append(target)
     return written
 

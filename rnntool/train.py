@@ -93,10 +93,16 @@ class Checkpointer:
         checkpoint.save(self.output, checkpoint.new(self.kind, self.model, self.vocab,
                                                     self.record, state_dict=weights))
 
-    def restore(self, loaded: dict, path: str) -> dict:
-        """Continue from checkpoint ``loaded``: weights, optimizer, torch's random state and
-        the record; returns the saved position."""
+    def restore(self, loaded: dict | None, path: str) -> dict | None:
+        """Continue from checkpoint ``loaded`` (None: a fresh run, nothing to do), which
+        must have been trained on the same data: weights, optimizer, torch's random state
+        and the record; returns the saved position."""
         import torch
+        if loaded is None:
+            return None
+        if loaded["training"].get("data_digest") != self.record["data_digest"]:
+            raise RnnToolError(f"{path}: the training data differs from the data this "
+                               f"checkpoint was trained on; resume with the same data")
         training = loaded["training"]
         state = training.get("resume")
         if not isinstance(state, dict):
@@ -135,10 +141,13 @@ def data_digest(*parts) -> str:
     return digest.hexdigest()[:16]
 
 
-def check_resumed_data(loaded: dict, digest: str, path: str) -> None:
-    if loaded["training"].get("data_digest") != digest:
-        raise RnnToolError(f"{path}: the training data differs from the data this checkpoint "
-                           f"was trained on; resume with the same data")
+def init_embeddings(embedding, embeddings, vocab, reporter: ProgressReporter) -> None:
+    """Set the rows of ``embedding`` that ``embeddings(vocab, dim)`` returns vectors for."""
+    import torch
+    rows, vectors = embeddings(vocab, embedding.embedding_dim)
+    with torch.no_grad():
+        embedding.weight[torch.from_numpy(rows)] = torch.from_numpy(vectors)
+    reporter.message(f"{len(rows):,} of {len(vocab):,} words start from given vectors")
 
 
 def interrupted(stop, output: str, step: int) -> Interrupted:
@@ -186,9 +195,8 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
     step, state = 0, None
     running, running_n = 0.0, 0
     train_seconds = 0.0
-    if resume is not None:
-        check_resumed_data(resume, record["data_digest"], resume_path)
-        position = saver.restore(resume, resume_path)
+    position = saver.restore(resume, resume_path)
+    if position is not None:
         step, state = position["step"], position["state"]
         running, running_n = position["running"], position["running_n"]
         train_seconds = position["train_seconds"]
@@ -347,10 +355,7 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
     is_main = rank == 0
     reporter = progress or ProgressReporter("train tree", enabled=is_main)
     if embeddings is not None and resume is None:
-        rows, vectors = embeddings(vocab, model.config["embed"])
-        with torch.no_grad():
-            model.embedding.weight[torch.from_numpy(rows)] = torch.from_numpy(vectors)
-        reporter.message(f"{len(rows):,} of {len(vocab):,} words start from given vectors")
+        init_embeddings(model.embedding, embeddings, vocab, reporter)
     optimizer = RowSparseOptimizer(model, model.embedding, settings.optimizer,
                                    settings.learning_rate(), settings.weight_decay)
     flat = flatten_all(train_trees, vocab.id_of, None if settings.binary else classes)
@@ -360,10 +365,7 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
               "best_dev_root_accuracy": None, "best_step": None, "history": [],
               "data_digest": data_digest(*((f.words, f.labels, f.left, f.right) for f in flat))}
     saver = Checkpointer("tree", model, vocab, optimizer, record, output, is_main)
-    position = None
-    if resume is not None:
-        check_resumed_data(resume, record["data_digest"], resume_path)
-        position = saver.restore(resume, resume_path)
+    position = saver.restore(resume, resume_path)
 
     n = len(train_trees)
     reporter.message(f"{'resuming at step ' + str(position['step']) + ': ' if position else ''}"
@@ -559,10 +561,7 @@ def train_sentiment(train_data, dev_data, settings, output: str, *, vocab=None,
     is_main = rank == 0
     reporter = progress or ProgressReporter("train sentiment", enabled=is_main)
     if embeddings is not None and resume is None:
-        rows, vectors = embeddings(vocab, settings.embed)
-        with torch.no_grad():
-            model.embedding.weight[torch.from_numpy(rows)] = torch.from_numpy(vectors)
-        reporter.message(f"{len(rows):,} of {len(vocab):,} words start from given vectors")
+        init_embeddings(model.embedding, embeddings, vocab, reporter)
     optimizer = RowSparseOptimizer(model, model.embedding, "adam", settings.lr,
                                    settings.weight_decay)
     record = {"settings": {**dataclasses.asdict(settings), **(extra_settings or {})},
@@ -570,10 +569,7 @@ def train_sentiment(train_data, dev_data, settings, output: str, *, vocab=None,
               "best_dev_accuracy": None, "best_step": None, "history": [],
               "data_digest": data_digest(sequences, labels, vocab.tokens)}
     saver = Checkpointer("sentiment", model, vocab, optimizer, record, output, is_main)
-    position = None
-    if resume is not None:
-        check_resumed_data(resume, record["data_digest"], resume_path)
-        position = saver.restore(resume, resume_path)
+    position = saver.restore(resume, resume_path)
 
     n = len(labels)
     shape = (f"{settings.layers}x{settings.hidden} "

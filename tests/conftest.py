@@ -27,6 +27,21 @@ def run_cli(*args, input: bytes | str | None = None, cwd=None, env=None, timeout
                           stdin=None if input is not None else subprocess.DEVNULL)
 
 
+def run_here(*args, input: bytes | str | None = None):
+    """Run the command line in this process (click's CliRunner), for tests making many quick
+    calls where interpreter and torch start-up would dominate; the result has the
+    ``returncode``, ``stdout`` and ``stderr`` (bytes) of ``run_cli``'s."""
+    import types
+    from click.testing import CliRunner
+    from rnntool.cli import cli
+    result = CliRunner().invoke(cli, [str(a) for a in args], input=input,
+                                prog_name="rnntool")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return types.SimpleNamespace(returncode=result.exit_code, stdout=result.stdout_bytes,
+                                 stderr=result.stderr_bytes)
+
+
 def assert_one_line_error(result, *fragments, code: int = 1) -> str:
     """The command failed with ``code`` and one line on stderr holding every fragment."""
     err = result.stderr.decode("utf-8", "replace")

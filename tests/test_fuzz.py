@@ -301,6 +301,7 @@ input_bytes = st.one_of(mixed(max_size=40).map(lambda text: text.encode("utf-8",
                         st.binary(max_size=60))
 
 
+@pytest.mark.filterwarnings("ignore:invalid escape sequence:DeprecationWarning")  # the codec's
 @fuzz(150)
 @example(data=b"(X a b)\n", kind="auto", encoding="utf-16", errors="strict", strict=False)
 @example(data=b"+2AA-\n", kind="auto", encoding="utf-7", errors="strict", strict=False)

@@ -16,7 +16,8 @@ import torch
 from rnntool import checkpoint
 from rnntool.vocab import Vocab
 
-from conftest import DEFAULT_CORPUS, ROOT, SMALL_MODEL, assert_one_line_error, run_cli
+from conftest import (DEFAULT_CORPUS, ROOT, SMALL_MODEL, assert_one_line_error, run_cli,
+                      run_here)
 
 TREEBANK = ROOT / "corpora" / "sentiment"
 
@@ -86,8 +87,8 @@ def test_interrupted_and_resumed_equals_uninterrupted(tmp_path, kind, signum):
 def test_a_finished_run_goes_on_with_more_epochs(tmp_path):
     out = tmp_path / "t.pt"
     base = ["train", "tree", TREEBANK / "train.txt", "--hidden", "12", "--epochs", "1", "-o", out]
-    assert run_cli(*base).returncode == 0
-    more = run_cli("train", "tree", "--resume", out, "--epochs", "2")
+    assert run_here(*base).returncode == 0
+    more = run_here("train", "tree", "--resume", out, "--epochs", "2")
     assert more.returncode == 0, more.stderr
     training = torch.load(out, weights_only=True)["training"]
     assert [e["epoch"] for e in training["history"]] == [1, 2]
@@ -95,18 +96,18 @@ def test_a_finished_run_goes_on_with_more_epochs(tmp_path):
 
 def test_resume_refuses_other_data_and_settings(tmp_path):
     out = tmp_path / "t.pt"
-    assert run_cli("train", "tree", TREEBANK / "dev.txt", "--hidden", "12", "--epochs", "1",
+    assert run_here("train", "tree", TREEBANK / "dev.txt", "--hidden", "12", "--epochs", "1",
                    "-o", out).returncode == 0
-    assert_one_line_error(run_cli("train", "tree", TREEBANK / "test.txt", "--resume", out),
+    assert_one_line_error(run_here("train", "tree", TREEBANK / "test.txt", "--resume", out),
                           "training data differs")
-    changed = run_cli("train", "tree", "--resume", out, "--hidden", "20")
+    changed = run_here("train", "tree", "--resume", out, "--hidden", "20")
     assert changed.returncode == 2 and b"--hidden 20 differs" in changed.stderr
-    assert_one_line_error(run_cli("train", "sentiment", "--resume", out),
+    assert_one_line_error(run_here("train", "sentiment", "--resume", out),
                           "tree checkpoint", "sentiment")
     stdin_run = tmp_path / "s.pt"
-    assert run_cli("train", "tree", "--hidden", "8", "--epochs", "1", "-o", stdin_run,
+    assert run_here("train", "tree", "--hidden", "8", "--epochs", "1", "-o", stdin_run,
                    input=(TREEBANK / "dev.txt").read_bytes()).returncode == 0
-    again = run_cli("train", "tree", "--resume", stdin_run)
+    again = run_here("train", "tree", "--resume", stdin_run)
     assert again.returncode == 2 and b"stdin" in again.stderr
 
 

@@ -16,7 +16,7 @@ from rnntool.evaluate import sequence_probabilities
 from rnntool.models.sentiment import SentimentModel
 from rnntool.text import make_tokenizer
 
-from conftest import ROOT, assert_one_line_error, run_cli
+from conftest import ROOT, assert_one_line_error, run_cli, run_here
 
 # Written by hand: three classes, words that mostly decide the class, a few that mislead.
 HAND = """\
@@ -213,15 +213,15 @@ def test_every_format_round_trips(tmp_path, hand_file):
         f"({labels[l]} " + " ".join(f"(2 {w})" for w in t.split()) + ")\n" for l, t in rows))
     for name, fmt in (("a.ft", "fasttext"), ("a.trees", "trees"), ("a.ft", "auto")):
         out = tmp_path / f"{fmt}.pt"
-        result = run_cli("train", "sentiment", tmp_path / name, "--format", fmt, "-o", out,
+        result = run_here("train", "sentiment", tmp_path / name, "--format", fmt, "-o", out,
                          "--epochs", "40", "--dropout", "0", *SMALL)
         assert result.returncode == 0, result.stderr.decode()
-        report = json.loads(run_cli("eval", out, tmp_path / name, "--json").stdout)
+        report = json.loads(run_here("eval", out, tmp_path / name, "--json").stdout)
         assert report["sentences"]["accuracy"] == 1.0, (fmt, report)
-        predicted = run_cli("predict", out, tmp_path / name).stdout.decode().splitlines()
+        predicted = run_here("predict", out, tmp_path / name).stdout.decode().splitlines()
         want = [labels[l] if fmt == "trees" else l for l, _ in rows]
         assert [line.split("\t")[0] for line in predicted] == want
-    stdin = run_cli("train", "sentiment", "-o", tmp_path / "stdin.pt", "--epochs", "1", *SMALL,
+    stdin = run_here("train", "sentiment", "-o", tmp_path / "stdin.pt", "--epochs", "1", *SMALL,
                     input=HAND)
     assert stdin.returncode == 0, stdin.stderr
 
@@ -252,15 +252,15 @@ def test_read_examples_phrases_and_binary(tmp_path):
 def test_bad_input_is_one_line(tmp_path, content, args, fragments):
     path = tmp_path / "bad.txt"
     path.write_text(content)
-    result = run_cli("train", "sentiment", path, "-o", tmp_path / "m.pt", *args)
+    result = run_here("train", "sentiment", path, "-o", tmp_path / "m.pt", *args)
     assert_one_line_error(result, *fragments)
     assert not (tmp_path / "m.pt").exists()
 
 
 def test_usage_errors(tmp_path, hand_file):
-    result = run_cli("train", "sentiment", hand_file, "--format", "xml", "-o", tmp_path / "m.pt")
+    result = run_here("train", "sentiment", hand_file, "--format", "xml", "-o", tmp_path / "m.pt")
     assert result.returncode == 2 and b"xml" in result.stderr
     dev = tmp_path / "dev.tsv"
     dev.write_text("pos\tgood\nodd\tthing\n")
-    assert_one_line_error(run_cli("train", "sentiment", hand_file, "--dev", dev, "-o",
+    assert_one_line_error(run_here("train", "sentiment", hand_file, "--dev", dev, "-o",
                                   tmp_path / "m.pt", "--epochs", "1"), "'odd'", "no training")

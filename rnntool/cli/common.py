@@ -12,7 +12,9 @@ import click
 EXIT_STATUS = """\
 0 on success (also when a reader closes the output pipe early, as `head` does); 1 on a
 runtime error, reported as one line on stderr (bad or missing input, a damaged checkpoint);
-2 on a usage error (an unknown option, a bad option value); 130 when interrupted."""
+2 on a usage error (an unknown option, a bad option value); 130 when interrupted by Ctrl-C
+(SIGINT) and 143 when stopped by SIGTERM: training first writes a checkpoint holding the best
+model and the state to go on from with --resume, and a second signal exits at once."""
 
 
 class Duration(click.ParamType):

@@ -37,6 +37,36 @@ def run_options(command):
              "change. Writes CKPT unless -o is given.")(command)
 
 
+def fit_options(defaults, unit: str):
+    """The options of the classifier trainers' epoch loop, with ``defaults`` (a settings
+    object) shown: weight decay, clipping, batch size, epochs, time limit, random seed."""
+    options = [
+        click.option("--weight-decay", type=click.FloatRange(min=0), metavar="L2",
+                     default=defaults.weight_decay, show_default=True, help="L2 weight decay."),
+        click.option("--clip", type=click.FloatRange(min=0), metavar="NORM",
+                     default=defaults.clip, show_default=True,
+                     help="Clip gradients to this global norm (0: off)."),
+        click.option("--batch-size", type=click.IntRange(min=1), metavar="N",
+                     default=defaults.batch_size, show_default=True,
+                     help=f"{unit.capitalize()} per minibatch."),
+        click.option("--epochs", type=click.IntRange(min=1), metavar="N",
+                     default=defaults.epochs, show_default=True,
+                     help=f"Passes over the training {unit}."),
+        click.option("--max-time", type=DURATION, default=None,
+                     help="Stop after this much time (e.g. 600, 10m); the epoch in progress "
+                          "is then validated."),
+        click.option("--random-seed", type=RANDOM_SEED, metavar="N",
+                     default=defaults.random_seed, show_default=True,
+                     help="Seed of the random number generators (weights, order)."),
+    ]
+
+    def decorate(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return decorate
+
+
 def explicit(ctx: click.Context, name: str) -> bool:
     """Whether option ``name`` was given on the command line or in the environment."""
     from click.core import ParameterSource
@@ -252,21 +282,9 @@ Examples:
               show_default=True, help="Optimizer.")
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), metavar="RATE", default=None,
               help="Learning rate (default: 0.05 for Adagrad, 0.002 for Adam).")
-@click.option("--weight-decay", type=click.FloatRange(min=0), metavar="L2",
-              default=T.weight_decay, show_default=True, help="L2 weight decay.")
-@click.option("--clip", type=click.FloatRange(min=0), metavar="NORM", default=T.clip,
-              show_default=True, help="Clip gradients to this global norm (0: off).")
-@click.option("--batch-size", type=click.IntRange(min=1), metavar="N", default=T.batch_size,
-              show_default=True, help="Trees per minibatch.")
-@click.option("--epochs", type=click.IntRange(min=1), metavar="N", default=T.epochs,
-              show_default=True, help="Passes over the training trees.")
-@click.option("--max-time", type=DURATION, default=None,
-              help="Stop after this much time (e.g. 600, 10m); the epoch in progress is "
-                   "then validated.")
+@fit_options(T, "trees")
 @click.option("--min-count", type=click.IntRange(min=1), metavar="N", default=T.min_count,
               show_default=True, help="Training words seen fewer times become <unk>.")
-@click.option("--random-seed", type=RANDOM_SEED, metavar="N", default=T.random_seed,
-              show_default=True, help="Seed of the random number generator (weights, order).")
 @click.option("--threads", type=click.IntRange(min=1), metavar="N", default=None,
               help="CPU threads (default: 1 for rnn and lstm, whose many small per-level "
                    "operations gain nothing from more and stall when another process holds "
@@ -394,19 +412,7 @@ Examples:
               help="Dropout on word embeddings, between layers and on the sentence vector.")
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), metavar="RATE",
               default=S.lr, show_default=True, help="Learning rate (Adam).")
-@click.option("--weight-decay", type=click.FloatRange(min=0), metavar="L2",
-              default=S.weight_decay, show_default=True, help="L2 weight decay.")
-@click.option("--clip", type=click.FloatRange(min=0), metavar="NORM", default=S.clip,
-              show_default=True, help="Clip gradients to this global norm (0: off).")
-@click.option("--batch-size", type=click.IntRange(min=1), metavar="N", default=S.batch_size,
-              show_default=True, help="Sentences per minibatch.")
-@click.option("--epochs", type=click.IntRange(min=1), metavar="N", default=S.epochs,
-              show_default=True, help="Passes over the training examples.")
-@click.option("--max-time", type=DURATION, default=None,
-              help="Stop after this much time (e.g. 600, 10m); the epoch in progress is "
-                   "then validated.")
-@click.option("--random-seed", type=RANDOM_SEED, metavar="N", default=S.random_seed,
-              show_default=True, help="Seed of the random number generators (weights, order).")
+@fit_options(S, "sentences")
 @run_options
 @click.option("--on-error", type=click.Choice(["error", "skip"]), default="error",
               show_default=True,
