@@ -443,7 +443,10 @@ def fit_classifier(model, saver: Checkpointer, settings, epoch_batches, data_rng
                 step += 1
                 if not math.isfinite(value):
                     raise RnnToolError(f"the training loss became {value} at step {step}; "
-                                       f"training stopped (try a lower --lr)")
+                                       f"training stopped"
+                                       + (f", {output} keeps the best model so far"
+                                          if record["best_step"] else "; nothing was saved")
+                                       + " (try a lower --lr)")
                 total, count = total + value, count + 1
                 record[seen_key] += items
                 train_seconds += time.monotonic() - tick

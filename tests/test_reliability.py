@@ -193,3 +193,35 @@ def test_sigkill_never_tears_a_checkpoint(tmp_path):
     def verify():
         checkpoint.load(str(out), kind="charlm")
     assert kill_at_random([*args, "--ignore-lock"], out, 6, 4.0, verify) >= 3
+
+
+def test_a_loss_that_explodes_stops_and_keeps_the_last_good_checkpoint(tmp_path):
+    out = tmp_path / "t.pt"
+    dev = TREEBANK / "dev.txt"
+    assert run_here("train", "tree", dev, "--hidden", "8", "--epochs", "1", "-o", out
+                    ).returncode == 0
+    before = out.read_bytes()
+    exploded = run_here("train", "tree", dev, "--hidden", "8", "--epochs", "3", "--lr", "1e30",
+                        "--clip", "0", "-o", out)
+    assert exploded.returncode == 1
+    last = exploded.stderr.decode().strip().splitlines()[-1]
+    assert "loss became nan" in last and "nothing was saved" in last and "--lr" in last
+    assert out.read_bytes() == before
+
+
+def test_bad_tree_lines_stop_or_are_skipped(tmp_path):
+    deep = "(1 " * 10_000 + "(2 x)" + " (2 y))" * 10_000
+    wide = "(3 " + " ".join(f"(2 w{i % 50})" for i in range(100_000)) + ")"
+    lines = ["(3 (2 a) (3 b))", "(7 (2 a) (3 b))", "(3 (2 a) (3 b)", "", "()", deep, wide]
+    path = tmp_path / "t.txt"
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "t.pt"
+    assert_one_line_error(run_here("train", "tree", path, "--binary", "-o", out),
+                          f"{path}: line 2", "label 7 is not an SST class")
+    skipped = run_here("train", "tree", path, "--binary", "--on-error", "skip", "--hidden",
+                       "4", "--epochs", "1", "-o", out)
+    assert skipped.returncode == 0, skipped.stderr
+    assert b"skipped 3 bad lines (the first: line 2:" in skipped.stderr
+    assert torch.load(out, weights_only=True)["training"]["trees_seen"] == 3
+    parsed = run_here("parse", path)
+    assert parsed.stdout.decode().split("\n")[5].count("(") == 2 * 10_001 - 1
