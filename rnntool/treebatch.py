@@ -2,7 +2,9 @@
 
 ``build_batch`` turns a list of binary ``nltk.Tree``s into a ``TreeBatch``: flat numpy arrays
 of nodes (leaf word ids, a label per node) and a level schedule, so that a model computes
-every node of one height, across the whole batch, with one batched composition.
+every node of one height, across the whole batch, with one batched composition. It is
+``flatten`` (one tree walked into a ``FlatTree``, done once per training tree) followed by
+``collate`` (flattened trees concatenated and sorted by height in numpy, per minibatch).
 
 Which nodes there are:
 
