@@ -18,11 +18,8 @@ then ``rnntool eval --json`` of the kept checkpoint on the development sentences
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 
@@ -37,6 +34,7 @@ from rnntool.optim import RowSparseOptimizer
 from rnntool.settings import SentimentSettings
 from rnntool.text import make_tokenizer
 from rnntool.train import apply_gradients, train_sentiment, word_vocab
+from seeds import dev_accuracy  # bench/seeds.py
 
 
 def plain_loop(model, sequences, targets, batch_size: int, steps: int) -> float:
@@ -95,28 +93,8 @@ def throughput(args) -> None:
 
 
 def accuracy(args) -> None:
-    results = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for view in ("fine", "binary"):
-            for seed in range(args.seeds):
-                out = os.path.join(tmp, f"{view}-{seed}.pt")
-                train = [sys.executable, "-m", "rnntool", "train", "sentiment", args.train,
-                         "--dev", args.dev, "--random-seed", str(seed), "-o", out,
-                         *(["--binary"] if view == "binary" else []), *args.extra]
-                start = time.time()
-                subprocess.run(train, check=True, stderr=subprocess.DEVNULL)
-                report = json.loads(subprocess.run(
-                    [sys.executable, "-m", "rnntool", "eval", out, args.dev, "--json"],
-                    check=True, capture_output=True, text=True).stdout)
-                acc = report["sentences"]["accuracy"]
-                results.setdefault(view, []).append(acc)
-                print(f"{view} seed {seed}: dev accuracy {acc:.4f} "
-                      f"({report['sentences']['count']} sentences, {time.time() - start:.0f} s)",
-                      flush=True)
-    cells = [f"{100 * statistics.mean(results[v]):.1f} (± {100 * statistics.pstdev(results[v]):.1f})"
-             for v in ("fine", "binary")]
-    print("settings: " + " ".join(args.extra))
-    print("| " + " | ".join(cells) + " |")
+    dev_accuracy(["sentiment", args.train], args.dev, args.seeds, args.extra, "sentences",
+                 "sentence classifier")
 
 
 def main() -> None:

@@ -21,11 +21,7 @@ of the root (sentence) accuracy over the seeds.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
 
@@ -37,6 +33,7 @@ from rnntool.models.tree import TreeModel
 from rnntool.settings import TreeSettings
 from rnntool.train import apply_gradients, train_tree, tree_vocab
 from rnntool.treebatch import build_batch, class_id
+from seeds import dev_accuracy  # bench/seeds.py
 
 
 def read(path: str) -> list:
@@ -164,30 +161,8 @@ def throughput(args) -> None:
 
 
 def accuracy(args) -> None:
-    results = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for view in ("fine", "binary"):
-            for seed in range(args.seeds):
-                out = os.path.join(tmp, f"{view}-{seed}.pt")
-                train = [sys.executable, "-m", "rnntool", "train", "tree", args.train,
-                         "--dev", args.dev, "--cell", args.cell, "--random-seed", str(seed),
-                         "-o", out, *(["--binary"] if view == "binary" else []), *args.extra]
-                start = time.time()
-                subprocess.run(train, check=True, stderr=subprocess.DEVNULL)
-                report = json.loads(subprocess.run(
-                    [sys.executable, "-m", "rnntool", "eval", out, args.dev, "--json"],
-                    check=True, capture_output=True, text=True).stdout)
-                acc = report["roots"]["accuracy"]
-                results.setdefault(view, []).append(acc)
-                print(f"{args.cell} {view} seed {seed}: dev root accuracy {acc:.4f} "
-                      f"({report['roots']['count']} trees, {time.time() - start:.0f} s)",
-                      flush=True)
-    line = [f"{args.cell}"]
-    for view in ("fine", "binary"):
-        accs = results[view]
-        line.append(f"{100 * statistics.mean(accs):.1f} (± {100 * statistics.pstdev(accs):.1f})")
-    print("settings: " + " ".join(args.extra))
-    print("| " + " | ".join(line) + " |")
+    dev_accuracy(["tree", args.train, "--cell", args.cell], args.dev, args.seeds, args.extra,
+                 "roots", args.cell)
 
 
 def main() -> None:

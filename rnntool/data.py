@@ -87,9 +87,6 @@ class LengthBatches:
         self.batch_size = batch_size
         self.rng = np.random.default_rng(seed)
 
-    def __len__(self) -> int:
-        return math.ceil(len(self.sequences) / self.batch_size)
-
     def epoch(self) -> list[np.ndarray]:
         """One pass: the batches of sentence indices, in this pass's order (drawn now)."""
         ties = self.rng.permutation(len(self.sequences))

@@ -26,8 +26,8 @@ from rnntool.errors import InputError
 
 FORMATS = ("auto", "tsv", "fasttext", "trees", "text")
 FASTTEXT_PREFIX = "__label__"
-ASCII_WHITESPACE = " \t\n\r\f\v"
-_ASCII_SPACE = re.compile("[ \t\n\r\f\v]")
+ASCII_WHITESPACE = textio.ASCII_WHITESPACE
+_ASCII_SPACE = re.compile(f"[{re.escape(ASCII_WHITESPACE)}]")
 #: SST's binary convention for root labels: 0-1 negative ("0"), 3-4 positive ("1").
 SST_BINARY = {"0": "0", "1": "0", "3": "1", "4": "1"}
 

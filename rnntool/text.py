@@ -18,6 +18,9 @@ from typing import BinaryIO, Callable, Iterator
 
 from rnntool.errors import InputError
 
+#: Whitespace as bracketed trees and labelled lines split on it: ASCII only, so a token holding
+#: a non-breaking space (SST has a few) stays one token.
+ASCII_WHITESPACE = " \t\n\r\f\v"
 CHUNK_BYTES = 1 << 23  # 8 MiB: large enough for fast bulk work, small enough to stream
 ERROR_POLICIES = ("strict", "replace")
 

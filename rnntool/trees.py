@@ -30,7 +30,7 @@ from nltk.tree import Tree
 from rnntool import text as textio
 from rnntool.errors import InputError
 
-ASCII_WHITESPACE = " \t\n\r\f\v"
+ASCII_WHITESPACE = textio.ASCII_WHITESPACE
 FACTORS = ("right", "left")
 SHAPES = ("right", "left", "balanced")
 INPUT_KINDS = ("auto", "trees", "text", "tsv", "fasttext")
