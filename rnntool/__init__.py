@@ -1,15 +1,68 @@
-"""rnntool: recurrent and recursive neural networks on text, from the command line.
+"""rnntool: recurrent and recursive neural networks on text, from the command line or Python.
 
 The package is a library with a thin command-line interface on top (``rnntool.cli``).
-Importing ``rnntool`` is cheap: torch and numpy are loaded by the modules that need them.
+Importing ``rnntool`` is cheap: torch and numpy are loaded by the modules that need them,
+and the names below are loaded on first use.
 
-Library entry points (each module's docstring says more):
+The Python API (``rnntool.api`` says more)::
+
+    import rnntool
+    rnntool.train_charlm("corpora/default.txt", "lm.pt", steps=200, quiet=True)
+    print(rnntool.load("lm.pt").sample("SCENE", length=100))
+
+- vocabularies: ``build_vocab``, ``load_vocab``, ``Vocab``;
+- trees: ``read_trees``, ``parse_tree``, ``binarize``, ``normalize``, ``to_brackets``,
+  ``Tree``;
+- training: ``train_charlm``, ``train_tree``, ``train_sentiment``;
+- checkpoints: ``load`` -> ``Model`` (``sample``, ``stream``, ``predict``,
+  ``probabilities``, ``predict_trees``, ``evaluate``);
+- errors: ``RnnToolError`` and its subclasses ``InputError``, ``CheckpointError``,
+  ``Interrupted``.
+
+Library modules underneath (each module's docstring says more):
 
 - ``rnntool.vocab``: build, save, load vocabularies; encode text to compact arrays.
 - ``rnntool.text``: read text streams with an explicit encoding policy.
+- ``rnntool.trees``: read, binarize and write trees; parse raw sentences.
+- ``rnntool.labelled``: labelled lines for sentence classifiers.
+- ``rnntool.settings``: every training setting, with its default.
 - ``rnntool.checkpoint``: save and load self-contained checkpoints.
-- ``rnntool.train``: the training loop (``train_charlm``).
+- ``rnntool.train``: the training loops (``train_charlm``, ``train_tree``,
+  ``train_sentiment``).
 - ``rnntool.sampling``: stream text from a character-level checkpoint.
+- ``rnntool.predicting``: class probabilities of trees and sentences.
+- ``rnntool.evaluate``: losses, accuracies and reports.
 """
 
 __version__ = "0.1.0"
+
+#: Where each lazily loaded public name lives.
+_HOMES = {
+    **dict.fromkeys(("build_vocab", "load_vocab", "read_trees", "parse_tree", "train_charlm",
+                     "train_tree", "train_sentiment", "load", "Model"), "rnntool.api"),
+    "Vocab": "rnntool.vocab",
+    **dict.fromkeys(("binarize", "normalize", "to_brackets", "Tree"), "rnntool.trees"),
+    **dict.fromkeys(("RnnToolError", "InputError", "CheckpointError", "Interrupted"),
+                    "rnntool.errors"),
+}
+
+__all__ = ["build_vocab", "load_vocab", "Vocab",
+           "read_trees", "parse_tree", "binarize", "normalize", "to_brackets", "Tree",
+           "train_charlm", "train_tree", "train_sentiment",
+           "load", "Model",
+           "RnnToolError", "InputError", "CheckpointError", "Interrupted"]
+
+
+def __getattr__(name: str):
+    """Load a public name from its module on first use (PEP 562), then keep it here."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'rnntool' has no attribute {name!r}")
+    import importlib
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

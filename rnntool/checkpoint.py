@@ -117,3 +117,53 @@ def restore_vocab(checkpoint: dict, path: str = "<checkpoint>"):
         return Vocab.from_dict(checkpoint["vocab"])
     except (KeyError, TypeError, ValueError) as exc:
         raise CheckpointError(f"{path}: damaged checkpoint: bad vocabulary ({exc})") from None
+
+
+#: The figure each kind keeps its best checkpoint by, and whether higher is better.
+BEST_FIGURES = {"charlm": ("best_val_loss", False), "tree": ("best_dev_root_accuracy", True),
+                "sentiment": ("best_dev_accuracy", True)}
+#: What each kind counts as it trains.
+SEEN = {"charlm": "tokens_seen", "tree": "trees_seen", "sentiment": "sentences_seen"}
+
+
+def describe(data: dict, path: str) -> dict:
+    """What a loaded checkpoint holds, as plain JSON-ready values (``rnntool info --json``;
+    the keys are documented in the README and stay stable)."""
+    kind = data.get("kind")
+    training = data["training"]
+    state = data["model"].get("state_dict", {})
+    parameters = sum(int(t.numel()) for t in state.values() if hasattr(t, "numel"))
+    vocab = data["vocab"]
+    metric, higher = BEST_FIGURES.get(kind, (None, None))
+    settings = {k: v for k, v in training.get("settings", {}).items()
+                if k not in ("command", "argv")}
+    seen_key = SEEN.get(kind)
+    from rnntool.metrics import metrics_path
+    metrics = metrics_path(path)
+    return {
+        "checkpoint": path,
+        "kind": kind,
+        "format_version": data.get("version"),
+        "rnntool": data.get("rnntool"),
+        "size_bytes": os.path.getsize(path) if os.path.exists(path) else None,
+        "model": {"config": dict(data["model"].get("config", {})), "parameters": parameters},
+        "vocabulary": {"level": vocab.get("level"), "size": len(vocab.get("tokens", [])),
+                       "lowercase": bool(vocab.get("lowercase", False)),
+                       "tokenizer": vocab.get("tokenizer")},
+        "labels": training.get("labels"),
+        "classes": training.get("classes", len(training["labels"])
+                                if isinstance(training.get("labels"), list) else None),
+        "training": {
+            "steps": training.get("step"), "epoch": training.get("epoch"),
+            "elapsed_seconds": training.get("elapsed"),
+            "seen": None if seen_key is None else training.get(seen_key),
+            "seen_unit": None if seen_key is None else seen_key[:-len("_seen")],
+            "best": None if metric is None or training.get(metric) is None else {
+                "metric": metric[len("best_"):], "value": training.get(metric),
+                "step": training.get("best_step"), "higher_is_better": higher},
+            "resumable": isinstance(training.get("resume"), dict),
+        },
+        "settings": settings,
+        "command": training.get("settings", {}).get("command"),
+        "metrics_file": metrics if os.path.exists(metrics) else None,
+    }

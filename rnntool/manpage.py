@@ -33,6 +33,12 @@ SECTION = "1"
 
 # Environment variables rnntool (or the libraries it drives) reads: (name, description).
 ENVIRONMENT: list[tuple[str, str]] = [
+    ("RNNTOOL_<COMMAND>_<OPTION>",
+     "Every option's value can also come from the environment: the command path and the "
+     "long option name in capitals, with underscores for spaces and hyphens, e.g. "
+     "RNNTOOL_TRAIN_CHARLM_HIDDEN=512 or RNNTOOL_SAMPLE_TEMPERATURE=0.8; --help names each "
+     "one. A value on the command line wins over the environment, the environment over "
+     "the default. Flags take 1/true/yes or 0/false/no."),
     ("RNNTOOL_PLAIN_PROGRESS",
      "If set, non-empty and not 0: report progress as plain periodic lines on stderr, even "
      "when stderr is a terminal (without a terminal that is the default)."),
@@ -46,6 +52,14 @@ ENVIRONMENT: list[tuple[str, str]] = [
     ("OMP_NUM_THREADS",
      "Number of CPU threads torch uses (default: all cores)."),
 ]
+
+_METRICS_FILE = (
+    "CKPT.metrics.jsonl",
+    "The run's metrics beside the checkpoint, JSON Lines: one object a line with an "
+    "`event` of start, train (every --log-every steps: step, epoch, loss, lr, elapsed, "
+    "throughput), validation (step, epoch, elapsed, the validation figures, best) or end "
+    "(step, elapsed, status). Appended and flushed line by line; a resumed run first drops "
+    "the records after the step it resumes from. `rnntool report` reads it.")
 
 # Files each command reads or writes, keyed by command path (without the root name):
 # (tag, description). Keep these true to rnntool/vocab.py and rnntool/checkpoint.py.
@@ -88,6 +102,7 @@ FILES: dict[tuple[str, ...], list[tuple[str, str]]] = {
          "A character-level vocabulary file, as written by `rnntool vocab`."),
         ("IDS.npy (--data)",
          _IDS_FORMAT + " Written by `rnntool vocab --encode`; memory-mapped read-only."),
+        _METRICS_FILE,
     ],
     ("parse",): [
         ("FILES",
@@ -113,18 +128,43 @@ FILES: dict[tuple[str, ...], list[tuple[str, str]]] = {
         ("CKPT (-o, --output)",
          _CKPT_FORMAT.replace("(`charlm`)", "(`tree`)") + " Rewritten atomically whenever "
          "the development root accuracy improves; without --dev, written at the end."),
+        _METRICS_FILE,
+    ],
+    ("train", "sentiment"): [
+        ("CKPT (-o, --output)",
+         _CKPT_FORMAT.replace("(`charlm`)", "(`sentiment`)") + " Rewritten atomically "
+         "whenever the development accuracy improves; without --dev, written at the end."),
+        _METRICS_FILE,
+    ],
+    ("info",): [
+        ("CKPT", "A checkpoint written by any `rnntool train` command."),
+        ("standard output",
+         "Text, or with --json one JSON object: checkpoint, kind, format_version, rnntool, "
+         "size_bytes, model (config, parameters), vocabulary (level, size, lowercase, "
+         "tokenizer), labels, classes, training (steps, epoch, elapsed_seconds, seen, "
+         "seen_unit, best: metric, value, step, higher_is_better; resumable), settings, "
+         "command, metrics_file."),
+    ],
+    ("report",): [
+        _METRICS_FILE,
+        ("standard output",
+         "A table and text charts, or with --json a list with one object per run: run, "
+         "kind, status, parts, steps, epoch, elapsed_seconds, final_loss, best (metric, "
+         "value, step), last_validation, throughput, throughput_unit, settings."),
     ],
     ("predict",): [
-        ("CKPT", "A checkpoint written by `rnntool train tree`."),
+        ("CKPT", "A checkpoint written by `rnntool train tree` or `rnntool train sentiment`."),
         ("FILES",
          "One item a line: a bracketed tree (its labels are ignored) or a raw sentence."),
     ],
     ("eval",): [
         ("CKPT",
-         "A checkpoint written by `rnntool train tree` or `rnntool train charlm`; its kind "
-         "decides what FILE must hold."),
+         "A checkpoint written by `rnntool train tree`, `train sentiment` or `train charlm`; "
+         "its kind decides what FILE must hold."),
         ("FILE",
-         "For a tree model, labelled bracketed trees, one a line; for a char-LM, text."),
+         "For a tree model, labelled bracketed trees, one a line; for a sentence "
+         "classifier, labelled lines (label<TAB>text, __label__X text or labelled trees); "
+         "for a char-LM, text."),
     ],
     ("sample",): [
         ("CKPT",
@@ -140,6 +180,8 @@ RELATED: dict[tuple[str, ...], list[tuple[str, ...]]] = {
     ("vocab",): [("train", "charlm")],
     ("train", "charlm"): [("vocab",), ("sample",)],
     ("sample",): [("train", "charlm")],
+    ("info",): [("report",)],
+    ("report",): [("info",)],
 }
 
 

@@ -40,11 +40,13 @@ class CharLMSettings:
     # validation
     eval_every: int | None = None  # steps between validations (None: auto, see below)
     random_seed: int = 0
+    log_every: int = 50         # steps per training record in CKPT.metrics.jsonl
 
     def check(self) -> None:
         if self.cell not in ("lstm", "gru", "rnn"):
             raise RnnToolError(f"unknown cell {self.cell!r}")
-        for name in ("layers", "hidden", "embed", "seq_len", "batch_size", "eval_every"):
+        for name in ("layers", "hidden", "embed", "seq_len", "batch_size", "eval_every",
+                     "log_every"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise RnnToolError(f"--{name.replace('_', '-')} must be at least 1")
         if not 0.0 <= self.dropout < 1.0:
@@ -100,6 +102,7 @@ class TreeSettings:
     epochs: int = 10
     max_time: float | None = None
     random_seed: int = 0
+    log_every: int = 50         # steps per training record in CKPT.metrics.jsonl
     # CPU threads; None: one for rnn and lstm, whose per-level operations are too small to
     # share (and stall when another process holds a core), torch's default for rntn
     threads: int | None = None
@@ -126,7 +129,7 @@ class TreeSettings:
             raise RnnToolError(f"unknown optimizer {self.optimizer!r}")
         if self.node_loss not in ("all", "root"):
             raise RnnToolError(f"unknown node loss {self.node_loss!r}")
-        for name in ("hidden", "batch_size", "epochs", "min_count"):
+        for name in ("hidden", "batch_size", "epochs", "min_count", "log_every"):
             if getattr(self, name) < 1:
                 raise RnnToolError(f"--{name.replace('_', '-')} must be at least 1")
         if self.threads is not None and self.threads < 1:
@@ -164,6 +167,7 @@ class SentimentSettings:
     epochs: int = 10
     max_time: float | None = None
     random_seed: int = 0
+    log_every: int = 50         # steps per training record in CKPT.metrics.jsonl
 
     def check(self) -> None:
         if self.cell not in ("lstm", "gru", "rnn"):
@@ -172,7 +176,8 @@ class SentimentSettings:
             raise RnnToolError(f"unknown pooling {self.pool!r}")
         if self.format not in ("auto", "tsv", "fasttext", "trees"):
             raise RnnToolError(f"unknown input format {self.format!r}")
-        for name in ("layers", "hidden", "embed", "batch_size", "epochs", "min_count"):
+        for name in ("layers", "hidden", "embed", "batch_size", "epochs", "min_count",
+                     "log_every"):
             if getattr(self, name) < 1:
                 raise RnnToolError(f"--{name.replace('_', '-')} must be at least 1")
         if not 0.0 <= self.dropout < 1.0:

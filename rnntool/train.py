@@ -78,6 +78,7 @@ class Checkpointer:
         self.kind, self.model, self.vocab, self.optimizer = kind, model, vocab, optimizer
         self.record, self.output, self.is_main = record, output, is_main
         self.best = None  # a copy of the best weights, once validation has found them
+        self.metrics = None  # the run's MetricsLog, committed beside the first checkpoint
 
     def save(self, position: dict, improved: bool = False) -> None:
         """Write the file; ``improved``: the current weights are the new best."""
@@ -92,6 +93,8 @@ class Checkpointer:
         weights = current if self.best is None else self.best
         checkpoint.save(self.output, checkpoint.new(self.kind, self.model, self.vocab,
                                                     self.record, state_dict=weights))
+        if self.metrics is not None:
+            self.metrics.commit()
 
     def restore(self, loaded: dict | None, path: str) -> dict | None:
         """Continue from checkpoint ``loaded`` (None: a fresh run, nothing to do), which
@@ -119,6 +122,74 @@ class Checkpointer:
         self.record.update({k: v for k, v in training.items()
                             if k not in ("settings", "resume")})
         return state
+
+
+class RunLog:
+    """A run's records in ``CKPT.metrics.jsonl`` (``rnntool.metrics``): ``step`` after
+    every training step adds up one interval and writes a ``train`` record every
+    ``settings.log_every`` steps; ``validation`` first writes the partial interval, then
+    the figures. Used as a context manager around the loop, it writes the ``start``
+    record on entry and the ``end`` record on exit, with the status the exit shows
+    (finished, interrupted, failed). Writes nothing on ranks other than 0 or with
+    ``enabled=False``."""
+
+    def __init__(self, kind: str, settings, record: dict, output: str, unit: str, *,
+                 resume_step: int | None, enabled: bool = True):
+        from rnntool.metrics import MetricsLog, metrics_path
+        self.kind, self.settings, self.record, self.unit = kind, settings, record, unit
+        self.resume_step = resume_step
+        self.metrics = MetricsLog(metrics_path(output), enabled)
+        self.every = settings.log_every
+        self.step_now, self.elapsed = resume_step or 0, record.get("elapsed", 0.0)
+        self._reset()
+
+    def _reset(self) -> None:
+        self.loss, self.count, self.items, self.seconds = 0.0, 0, 0, 0.0
+
+    def __enter__(self) -> "RunLog":
+        from rnntool import __version__
+        from rnntool.metrics import now
+        self.metrics.open(self.resume_step)
+        self.metrics.write("start", time=now(), rnntool=__version__, kind=self.kind,
+                           step=self.step_now, resumed=self.resume_step is not None,
+                           settings=self.record["settings"])
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        from rnntool.metrics import now
+        status, fields = "finished", {}
+        if isinstance(exc, (Interrupted, KeyboardInterrupt)):
+            status = "interrupted"
+        elif exc is not None:
+            status, fields = "failed", {"message": str(exc).splitlines()[0] if str(exc) else
+                                        type(exc).__name__}
+        self.metrics.write("end", step=self.step_now, elapsed=round(self.elapsed, 3),
+                           time=now(), status=status, **fields)
+        self.metrics.close()
+
+    def step(self, step: int, epoch: float, loss: float, items: int, seconds: float,
+             lr: float, elapsed: float) -> None:
+        """One training step done: its loss, items, compute seconds and learning rate."""
+        self.step_now, self.elapsed = step, elapsed
+        self.loss, self.count = self.loss + loss, self.count + 1
+        self.items, self.seconds, self.lr = self.items + items, self.seconds + seconds, lr
+        if step % self.every == 0:
+            self.flush(epoch)
+
+    def flush(self, epoch: float) -> None:
+        """Write the interval so far as a ``train`` record (nothing if it is empty)."""
+        if self.count:
+            self.metrics.write("train", step=self.step_now, epoch=round(epoch, 4),
+                               loss=self.loss / self.count, lr=self.lr,
+                               elapsed=round(self.elapsed, 3),
+                               throughput=round(self.items / max(self.seconds, 1e-9), 1),
+                               throughput_unit=f"{self.unit}/s")
+        self._reset()
+
+    def validation(self, epoch: float, best: bool, **figures) -> None:
+        self.flush(epoch)
+        self.metrics.write("validation", step=self.step_now, epoch=round(epoch, 4),
+                           elapsed=round(self.elapsed, 3), best=best, **figures)
 
 
 def data_digest(*parts) -> str:
@@ -158,12 +229,13 @@ def interrupted(stop, output: str, step: int) -> Interrupted:
 def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, *,
                  resume: dict | None = None, resume_path: str = "", rank: int = 0,
                  progress: ProgressReporter | None = None,
-                 extra_settings: dict | None = None) -> dict:
+                 extra_settings: dict | None = None, metrics: bool = True) -> dict:
     """Train a char-LM on the encoded corpus ``ids`` and write the best checkpoint to ``output``.
 
     ``resume``: a loaded checkpoint of a run on the same ``ids`` and settings to continue
-    exactly where it stopped (``resume_path`` names it in messages). Returns a summary dict
-    (steps, best validation loss, elapsed seconds, tokens seen).
+    exactly where it stopped (``resume_path`` names it in messages). ``metrics``: write the
+    run's records to ``output + ".metrics.jsonl"`` (``rnntool.metrics``). Returns a summary
+    dict (steps, best validation loss, elapsed seconds, tokens seen).
     """
     import torch
     import torch.nn.functional as F
@@ -200,6 +272,9 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
         step, state = position["step"], position["state"]
         running, running_n = position["running"], position["running_n"]
         train_seconds = position["train_seconds"]
+    log = RunLog("charlm", settings, record, output, "chars", enabled=is_main and metrics,
+                 resume_step=None if position is None else step)
+    saver.metrics = log.metrics
 
     def save(improved: bool = False) -> None:
         saver.save({"step": step, "state": state, "running": running, "running_n": running_n,
@@ -219,7 +294,7 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
                      f"{settings.layers}x{settings.hidden} {settings.cell} on "
                      f"{len(train_ids):,} characters ({len(batches)} batches of "
                      f"{settings.batch_size}x{settings.seq_len} a pass), {validation}")
-    with reporter, StopSignals() as stop:
+    with reporter, StopSignals() as stop, log:
         while True:
             elapsed = time.monotonic() - start
             done = step / total_steps
@@ -241,13 +316,18 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
                 record["history"].append(entry)
                 record.update(step=step, epoch=entry["epoch"], elapsed=entry["elapsed"])
                 if val_ids is not None:
+                    best = record["best_val_loss"]
+                    improved = math.isfinite(val_loss) and (best is None or val_loss < best)
+                    log.validation(entry["epoch"], improved, val_loss=val_loss,
+                                   val_bpc=bits(val_loss))
                     if not math.isfinite(val_loss):
                         raise stopped(val_loss)
-                    best = record["best_val_loss"]
-                    if best is None or val_loss < best:
+                    if improved:
                         record.update(best_val_loss=val_loss, best_step=step)
                         save(improved=True)
                         message += f"; saved {output}"
+                else:
+                    log.flush(entry["epoch"])
                 reporter.message(message)
             if finished:
                 break
@@ -267,6 +347,8 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
             step += 1
             if not math.isfinite(value):
                 raise stopped(value)
+            log.step(step, step / len(batches), value, targets.numel(), time.monotonic() - tick,
+                     lr, earlier + time.monotonic() - start)
             running += value
             running_n += 1
             record["tokens_seen"] += targets.numel()
@@ -277,11 +359,13 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
             if stop.signum:
                 record.update(step=step, epoch=round(step / len(batches), 4),
                               elapsed=round(earlier + time.monotonic() - start, 3))
+                log.flush(record["epoch"])
                 save()
                 raise interrupted(stop, output, step)
         elapsed = time.monotonic() - start
         record.update(step=step, epoch=round(step / len(batches), 4),
                       elapsed=round(earlier + elapsed, 3))
+        log.flush(record["epoch"])
         save()  # the best model, and the final state to go on from
     summary = {"steps": step, "best_val_loss": record["best_val_loss"], "elapsed": elapsed,
                "tokens_seen": record["tokens_seen"], "saved_step": record["best_step"],
@@ -322,7 +406,7 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
                embeddings=None, resume: dict | None = None, resume_path: str = "",
                rank: int = 0,
                progress: ProgressReporter | None = None,
-               extra_settings: dict | None = None) -> dict:
+               extra_settings: dict | None = None, metrics: bool = True) -> dict:
     """Train a recursive network on binary trees with class labels; write the checkpoint with
     the best development root accuracy (or the last one, without ``dev_trees``) to ``output``.
 
@@ -330,7 +414,7 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
     given, is called as ``embeddings(vocab, dim)`` once the vocabulary is known and returns
     ``(rows, vectors)`` to initialize (``rnntool.wordvectors.load_vectors`` with its path
     bound). ``resume``: a loaded checkpoint of a run on the same trees to go on from (see
-    ``train_charlm``). Returns a summary dict.
+    ``train_charlm``); ``metrics`` as there. Returns a summary dict.
     """
     import torch
     from rnntool.evaluate import tree_accuracy
@@ -392,13 +476,14 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
 
     summary = fit_classifier(model, saver, settings, epoch_batches, order_rng, step_loss,
                              validate if dev_trees else None, reporter, unit="trees",
-                             best_key="best_dev_root_accuracy", position=position)
+                             best_key="best_dev_root_accuracy", position=position,
+                             metrics=metrics)
     return {**summary, "classes": classes}
 
 
 def fit_classifier(model, saver: Checkpointer, settings, epoch_batches, data_rng, step_loss,
                    validate, reporter: ProgressReporter, *, unit: str, best_key: str,
-                   position: dict | None = None) -> dict:
+                   position: dict | None = None, metrics: bool = True) -> dict:
     """The epoch loop of the classifiers (tree and sequence models).
 
     Each epoch: ``step_loss(batch)`` -> ``(loss, items)`` for every batch of
@@ -409,7 +494,8 @@ def fit_classifier(model, saver: Checkpointer, settings, epoch_batches, data_rng
     ``settings.epochs``, mid-epoch at ``settings.max_time``, or at SIGINT/SIGTERM (then it
     saves and raises ``Interrupted``); saves once more at the end. ``position``: where a
     resumed run goes on from. Keeps the record's step, epoch, elapsed, ``{unit}_seen`` and
-    history up to date. Returns a summary dict.
+    history up to date, and writes ``CKPT.metrics.jsonl`` (``metrics``; see ``RunLog``).
+    Returns a summary dict.
     """
     record, output = saver.record, saver.output
     optimizer = saver.optimizer
@@ -421,12 +507,15 @@ def fit_classifier(model, saver: Checkpointer, settings, epoch_batches, data_rng
     earlier = record["elapsed"]
     start = time.monotonic()
     out_of_time, total_steps = False, None
+    log = RunLog(saver.kind, settings, record, output, unit, enabled=saver.is_main and metrics,
+                 resume_step=None if position is None else step)
+    saver.metrics = log.metrics
 
     def where(epoch, batch, epoch_rng, total, count) -> dict:
         return {"step": step, "train_seconds": train_seconds, "epoch": epoch, "batch": batch,
                 "epoch_rng": epoch_rng, "total": total, "count": count}
 
-    with reporter, StopSignals() as stop:
+    with reporter, StopSignals() as stop, log:
         for epoch in range(first_epoch, settings.epochs + 1):
             resumed = position is not None and epoch == first_epoch
             if resumed:
@@ -451,6 +540,9 @@ def fit_classifier(model, saver: Checkpointer, settings, epoch_batches, data_rng
                 record[seen_key] += items
                 train_seconds += time.monotonic() - tick
                 elapsed = time.monotonic() - start
+                log.step(step, epoch - 1 + (index + 1) / len(batches), value, items,
+                         time.monotonic() - tick, optimizer.param_groups[0]["lr"],
+                         earlier + elapsed)
                 done = step / total_steps
                 if settings.max_time is not None:
                     done = max(done, elapsed / settings.max_time)
@@ -459,6 +551,7 @@ def fit_classifier(model, saver: Checkpointer, settings, epoch_batches, data_rng
                                        f"{format_rate(record[seen_key] / train_seconds)} {unit}/s"])
                 if stop.signum:
                     record.update(step=step, epoch=epoch, elapsed=round(earlier + elapsed, 3))
+                    log.flush(epoch - 1 + (index + 1) / len(batches))
                     saver.save(where(epoch, index + 1, epoch_rng, total, count))
                     raise interrupted(stop, output, step)
                 if out_of_time:
@@ -468,11 +561,15 @@ def fit_classifier(model, saver: Checkpointer, settings, epoch_batches, data_rng
             message = f"epoch {epoch}: train loss {entry['train_loss']:.4f}"
             record.update(step=step, epoch=epoch, elapsed=entry["elapsed"])
             improved = False
+            finished_part = epoch - 1 + (index + 1) / len(batches)
             if validate is not None:
                 score, fields, text = validate()
                 entry.update(fields)
                 message += ", " + text
                 improved = record[best_key] is None or score > record[best_key]
+                log.validation(finished_part, improved, **fields)
+            else:
+                log.flush(finished_part)
             record["history"].append(entry)
             if improved:
                 record.update({best_key: score, "best_step": step})
@@ -510,14 +607,15 @@ def word_vocab(token_lists, *, min_count: int = 1, tokenizer: str = "treebank",
 def train_sentiment(train_data, dev_data, settings, output: str, *, vocab=None,
                     embeddings=None, resume: dict | None = None, resume_path: str = "",
                     rank: int = 0, progress: ProgressReporter | None = None,
-                    extra_settings: dict | None = None) -> dict:
+                    extra_settings: dict | None = None, metrics: bool = True) -> dict:
     """Train a sequence classifier on ``train_data``, ``(labels, token lists)`` as
     ``rnntool.labelled.read_examples`` gives them; write the checkpoint with the best
     development accuracy on ``dev_data`` (or the last one, without it) to ``output``.
 
     ``vocab``: a word ``Vocab`` to use (default: built from the training tokens).
     ``embeddings``: as for ``train_tree``. ``resume``: a loaded checkpoint of a run on the
-    same data to go on from (see ``train_charlm``). Returns a summary dict.
+    same data to go on from (see ``train_charlm``); ``metrics`` as there. Returns a summary
+    dict.
     """
     import torch
     import torch.nn.functional as F
@@ -594,5 +692,6 @@ def train_sentiment(train_data, dev_data, settings, output: str, *, vocab=None,
 
     summary = fit_classifier(model, saver, settings, batches.epoch, batches, step_loss,
                              validate if dev_ids else None, reporter, unit="sentences",
-                             best_key="best_dev_accuracy", position=position)
+                             best_key="best_dev_accuracy", position=position,
+                             metrics=metrics)
     return {**summary, "classes": classes}

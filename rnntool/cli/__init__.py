@@ -15,12 +15,16 @@ import click
 
 from rnntool import __version__
 from rnntool.cli import eval as eval_command
-from rnntool.cli import sample, train, vocab
-from rnntool.cli import parse, predict
+from rnntool.cli import completion, info, parse, predict, report, sample, train, vocab
 from rnntool.console import error_line
 from rnntool.errors import Interrupted, RnnToolError
 
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+#: Every option can also come from RNNTOOL_<COMMAND>_<OPTION> (click's automatic prefix),
+#: e.g. RNNTOOL_TRAIN_CHARLM_HIDDEN=512; the command line wins over the environment, the
+#: environment over the default.
+ENV_PREFIX = "RNNTOOL"
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100,
+                    "auto_envvar_prefix": ENV_PREFIX}
 
 
 def silence_stdout() -> None:
@@ -36,9 +40,17 @@ def silence_stdout() -> None:
 class RnnToolGroup(click.Group):
     """A click group that turns user-facing errors into one-line messages and exit codes."""
 
+    def make_context(self, info_name, args, parent=None, **extra):
+        ctx = super().make_context(info_name, list(args), parent=parent, **extra)
+        ctx.meta["rnntool.argv"] = list(args)
+        return ctx
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.BadParameter as exc:
+            name_environment(exc, ctx.meta.get("rnntool.argv", []))
+            raise
         except Interrupted as exc:
             click.echo(f"\nrnntool: {exc}", err=True)
             ctx.exit(exc.exit_code)
@@ -51,6 +63,19 @@ class RnnToolGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("\nrnntool: interrupted", err=True)
             ctx.exit(130)
+
+
+def name_environment(exc: click.BadParameter, argv: list[str]) -> None:
+    """Say so when a bad option value came from its environment variable, not from
+    ``argv``: the user may not know the variable is set."""
+    param = exc.param
+    var = getattr(param, "envvar", None)
+    if not isinstance(param, click.Option) or not isinstance(var, str) or var not in os.environ:
+        return
+    names = param.opts + param.secondary_opts
+    if any(arg in names or arg.startswith(tuple(n + "=" for n in names)) for arg in argv):
+        return
+    exc.param_hint = f"{max(param.opts, key=len)!r} (from the environment: {var})"
 
 
 @click.group(cls=RnnToolGroup, context_settings=CONTEXT_SETTINGS, epilog="""\b
@@ -79,6 +104,30 @@ cli.add_command(sample.command)
 cli.add_command(parse.command)
 cli.add_command(predict.command)
 cli.add_command(eval_command.command)
+cli.add_command(info.command)
+cli.add_command(report.command)
+cli.add_command(completion.command)
+
+
+def environment_variables(command: click.Command, prefix: str = ENV_PREFIX) -> None:
+    """Name every option's environment variable after its long option name,
+    RNNTOOL_<COMMAND>_<OPTION> (``--val-frac`` of ``train charlm``:
+    RNNTOOL_TRAIN_CHARLM_VAL_FRAC), and show it in --help and the man pages. --version and
+    --help come only from the command line."""
+    for param in command.params:
+        if not isinstance(param, click.Option):
+            continue
+        if param.name == "version":
+            param.allow_from_autoenv = False
+            continue
+        option = max(param.opts, key=len).lstrip("-")
+        param.envvar = f"{prefix}_{option.upper().replace('-', '_')}"
+        param.show_envvar = True
+    for name, sub in getattr(command, "commands", {}).items():
+        environment_variables(sub, f"{prefix}_{name.upper().replace('-', '_')}")
+
+
+environment_variables(cli)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -56,6 +56,38 @@ class RandomSeed(click.ParamType):
 
 RANDOM_SEED = RandomSeed()
 
+#: File name endings that shell completion offers for a checkpoint argument.
+CHECKPOINT_SUFFIXES = (".pt", ".pth", ".ckpt")
+
+
+class CheckpointPath(click.Path):
+    """A checkpoint file. Shell completion offers the checkpoint files (``*.pt``, ``*.pth``,
+    ``*.ckpt``) that start with what is typed; when none does, or a directory does, it
+    leaves completion to the shell's own file completion."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False)
+
+    def shell_complete(self, ctx, param, incomplete: str):
+        from click.shell_completion import CompletionItem
+        folder, prefix = os.path.split(incomplete)
+        try:
+            names = os.listdir(os.path.expanduser(folder) or ".")
+        except OSError:
+            names = []
+        found = []
+        for name in sorted(names):
+            if not name.startswith(prefix) or (name.startswith(".") and not prefix):
+                continue
+            if os.path.isdir(os.path.join(os.path.expanduser(folder), name)):
+                return [CompletionItem(incomplete, type="file")]
+            if name.endswith(CHECKPOINT_SUFFIXES):
+                found.append(CompletionItem(os.path.join(folder, name)))
+        return found or [CompletionItem(incomplete, type="file")]
+
+
+CHECKPOINT = CheckpointPath()
+
 
 def check_encoding_option(ctx, param, value: str) -> str:
     """A click callback: the name of a text encoding Python knows (not a bytes-to-bytes or
@@ -77,6 +109,31 @@ errors_option = click.option(
     show_default=True,
     help="On bytes that do not decode: stop with an error naming the byte offset (strict), "
          "or substitute U+FFFD (replace).")
+
+
+def invocation(ctx: click.Context) -> list[str]:
+    """The command line that gives the options and arguments of ``ctx`` the values they
+    have, whether they came from the command line or the environment (defaults left out):
+    ``["rnntool", "train", "charlm", "--hidden", "512", "corpus.txt"]``."""
+    from click.core import ParameterSource
+    words, arguments = ctx.command_path.split(), []
+    for param in ctx.command.params:
+        source = ctx.get_parameter_source(param.name)
+        if source not in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT):
+            continue
+        value = ctx.params.get(param.name)
+        if isinstance(param, click.Argument):
+            arguments += [str(v) for v in value] if param.nargs != 1 else [str(value)]
+        elif param.is_flag and not param.secondary_opts:
+            words += [max(param.opts, key=len)] if value else []
+        elif param.is_flag:
+            words.append(max(param.opts if value else param.secondary_opts, key=len))
+        else:
+            for item in (value if param.multiple else [value]):
+                words += [max(param.opts, key=len), f"{item:g}" if isinstance(item, float)
+                          else str(item)]
+    return words + (["--"] if any(a.startswith("-") and a != "-" for a in arguments) else []) \
+        + arguments
 
 
 def input_paths(files: tuple[str, ...], what: str = "text") -> list[str]:

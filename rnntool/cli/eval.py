@@ -9,7 +9,7 @@ import sys
 import click
 
 from rnntool import console
-from rnntool.cli.common import encoding_option, errors_option
+from rnntool.cli.common import CHECKPOINT, encoding_option, errors_option
 
 
 @click.command("eval", epilog="""\b
@@ -18,7 +18,7 @@ Examples:
   rnntool eval tree.pt corpora/sentiment/test.txt --json | jq .roots.accuracy
   rnntool eval model.pt held-out.txt
 """)
-@click.argument("checkpoint", metavar="CKPT", type=click.Path(dir_okay=False))
+@click.argument("checkpoint", metavar="CKPT", type=CHECKPOINT)
 @click.argument("data", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True,
               help="Write the report as one JSON object (the keys are described in the "
@@ -45,19 +45,10 @@ def command(checkpoint, data, as_json, input_format, encoding, decode_errors):
     On a terminal the report is drawn as tables; piped or redirected, it is aligned plain
     text.
     """
-    from rnntool import checkpoint as ckpt
+    from rnntool.api import load
 
-    options = dict(encoding=encoding, errors=decode_errors)
-    loaded = ckpt.load(checkpoint)
-    model = ckpt.restore_model(loaded, checkpoint)
-    vocab = ckpt.restore_vocab(loaded, checkpoint)
-    if loaded["kind"] == "tree":
-        report = _tree_report(model, vocab, loaded, data, options)
-    elif loaded["kind"] == "sentiment":
-        report = _sentiment_report(model, vocab, loaded, data, input_format, options)
-    else:
-        report = _charlm_report(model, vocab, data, options)
-    report["checkpoint"] = checkpoint
+    report = load(checkpoint).evaluate(data, input=input_format, encoding=encoding,
+                                       errors=decode_errors)
     if as_json:
         sys.stdout.write(json.dumps(report, indent=1) + "\n")
     elif console.stdout_is_terminal():
@@ -65,60 +56,6 @@ def command(checkpoint, data, as_json, input_format, encoding, decode_errors):
     else:
         sys.stdout.write(format_report(report))
     sys.stdout.flush()
-
-
-def _tree_report(model, vocab, loaded, data, options) -> dict:
-    from rnntool import text as textio
-    from rnntool import trees
-    from rnntool.errors import InputError
-    from rnntool.evaluate import tree_report
-    from rnntool.treebatch import class_id
-
-    training = loaded["training"]
-    binary = bool(training.get("settings", {}).get("binary", False))
-    classes = int(training["classes"])
-    known = 5 if binary else classes  # gold labels of a --binary model are SST's 0-4
-    items = []
-    for number, tree in trees.numbered_trees(data, **options):
-        bad = next((node.label() for node in trees.preorder(tree)
-                    if class_id(node.label()) >= known), None)
-        if bad is not None:
-            raise InputError(f"{textio.display_name(data)}: line {number}: label {bad!r} is "
-                             f"not a class of this model (0-{known - 1})")
-        items.append(trees.normalize(tree))
-    if not items:
-        raise InputError(f"{data}: no trees to evaluate on")
-    return tree_report(model, items, vocab, binary=binary, classes=classes)
-
-
-def _sentiment_report(model, vocab, loaded, data, input_format, options) -> dict:
-    from rnntool import labelled
-    from rnntool.errors import InputError
-    from rnntool.evaluate import sentence_report
-
-    settings = loaded["training"].get("settings", {})
-    labels, tokens = labelled.read_examples(
-        [data], input_format, vocab.tokenizer_function(), binary=bool(settings.get("binary")),
-        lowercase=vocab.lowercase, **options)
-    if not labels:
-        raise InputError(f"{data}: no labelled sentences to evaluate on")
-    return sentence_report(model, vocab, labels, tokens, list(loaded["training"]["labels"]),
-                           binary=bool(settings.get("binary")))
-
-
-def _charlm_report(model, vocab, data, options) -> dict:
-    import numpy as np
-    from rnntool import text as textio
-    from rnntool.errors import InputError
-    from rnntool.evaluate import bits, lm_loss
-
-    ids = vocab.encode(textio.read_text(data, **options))
-    if len(ids) < 2:
-        raise InputError(f"{textio.display_name(data)}: too little text to evaluate on")
-    loss = lm_loss(model, ids)
-    unknown = int(np.count_nonzero(ids == 1))
-    return {"kind": "charlm", "characters": int(len(ids)), "unknown_characters": unknown,
-            "loss": loss, "bits_per_character": bits(loss)}
 
 
 def format_report(report: dict) -> str:

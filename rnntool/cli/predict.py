@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import re
 import sys
 
 import click
 
 from rnntool import console
-from rnntool.cli.common import encoding_option, errors_option, input_paths
+from rnntool.cli.common import CHECKPOINT, encoding_option, errors_option, input_paths
 from rnntool.cli.parse import build_tree_maker, tree_input_options
 from rnntool.console import warn
 
-BATCH_LINES = 256  # lines predicted together; output still follows input line by line
 # SGR colour codes of the predicted classes in drawings on a terminal, by number of classes:
 # SST's five from bold red (0) through dim neutral (2) to bold green (4); binary red, green.
 CLASS_COLOURS = {5: ["1;31", "31", "2", "32", "1;32"], 2: ["31", "32"]}
-HIDDEN = 0xF0000  # labels are drawn spelt in private-use characters from here, then coloured
 
 
 @click.command("predict", epilog="""\b
@@ -27,7 +24,7 @@ Examples:
   rnntool predict sentiment.pt < reviews.txt > labels.txt
   rnntool predict sentiment.pt --output json --input tsv labelled.tsv
 """)
-@click.argument("checkpoint", metavar="CKPT", type=click.Path(dir_okay=False))
+@click.argument("checkpoint", metavar="CKPT", type=CHECKPOINT)
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
 @click.option("--output", "output_format",
               type=click.Choice(["label", "probs", "json", "trees", "pretty"]), default="label",
@@ -59,16 +56,11 @@ def command(checkpoint, files, output_format, input_kind, factor, collapse_unary
     empty line; so does a malformed line, with a warning on stderr (an error with --strict).
     """
     from rnntool import checkpoint as ckpt
-    from rnntool import trees
-    from rnntool.errors import CheckpointError
+    from rnntool import predicting, trees
 
     data = ckpt.load(checkpoint)
     kind = data["kind"]
-    if kind not in ("tree", "sentiment"):
-        raise CheckpointError(f"{checkpoint}: this is a {kind} checkpoint; predict needs a tree "
-                              f"or sentiment checkpoint" +
-                              (" (a char-LM generates text: rnntool sample)" if kind == "charlm"
-                               else ""))
+    predicting.check_kind(kind, checkpoint)
     if kind == "sentiment" and output_format in ("trees", "pretty"):
         raise click.UsageError(f"--output {output_format} needs a tree model; {checkpoint} is "
                                f"a sentence classifier")
@@ -78,9 +70,11 @@ def command(checkpoint, files, output_format, input_kind, factor, collapse_unary
     options = dict(encoding=encoding, errors=decode_errors)
     out = sys.stdout
     if kind == "sentiment":
-        labels = list(data["training"]["labels"])
-        for chunk in _chunks(_sentences(paths, input_kind, vocab, strict, options)):
-            out.write(sentence_lines(model, vocab, labels, chunk, output_format))
+        labels = predicting.class_labels(kind, data["training"])
+        for chunk in predicting.chunks(predicting.file_words(paths, input_kind, vocab,
+                                                             strict=strict, warn=warn,
+                                                             **options)):
+            out.write(predicting.sentence_records(model, vocab, labels, chunk, output_format))
         out.flush()
         return
     maker = build_tree_maker(input_kind, factor, collapse_unary, grammar, treebank, shape,
@@ -88,137 +82,8 @@ def command(checkpoint, files, output_format, input_kind, factor, collapse_unary
     colours = None
     if output_format == "pretty" and console.stdout_colour():
         colours = CLASS_COLOURS.get(int(data["training"]["classes"]))
-    for chunk in _chunks(trees.make_trees(paths, maker, strict=strict, warn=warn, **options)):
-        out.write(predict_lines(model, vocab, chunk, output_format, colours))
+    for chunk in predicting.chunks(trees.make_trees(paths, maker, strict=strict, warn=warn,
+                                                    **options)):
+        out.write(predicting.tree_records(model, vocab, chunk, output_format, colours,
+                                          warn=warn))
     out.flush()
-
-
-def _chunks(items):
-    """``items`` in lists of ``BATCH_LINES``."""
-    pending: list = []
-    for item in items:
-        pending.append(item)
-        if len(pending) == BATCH_LINES:
-            yield pending
-            pending = []
-    if pending:
-        yield pending
-
-
-def _sentences(paths, input_kind, vocab, strict, options):
-    """The words of every input line for a sentence classifier (None: blank or malformed)."""
-    from rnntool import labelled, trees
-    from rnntool import text as textio
-    from rnntool.errors import InputError
-
-    tokenize = vocab.tokenizer_function()
-    for path in paths:
-        name = textio.display_name(path)
-        for number, line in enumerate(trees.iter_lines(path, **options), 1):
-            if not line.strip():
-                yield None
-                continue
-            try:
-                words = labelled.split_line(line.rstrip("\r"), input_kind, tokenize).tokens
-            except ValueError as exc:
-                if strict:
-                    raise InputError(f"{name}: line {number}: {exc}") from None
-                warn(f"{name}: line {number}: {exc}")
-                yield None
-                continue
-            yield [w.lower() for w in words] if vocab.lowercase else words
-
-
-def sentence_lines(model, vocab, labels: list[str], items: list, output_format: str) -> str:
-    """The output records of a sentence classifier for ``items`` (word lists, or None)."""
-    from rnntool.evaluate import sequence_probabilities
-
-    present = [vocab.ids_of(words) for words in items if words is not None]
-    probs = iter(sequence_probabilities(model, present) if present else ())
-    records = []
-    for words in items:
-        if words is None:
-            records.append("")
-            continue
-        p = next(probs)
-        best = int(p.argmax())
-        if output_format == "label":
-            records.append(f"{labels[best]}\t{p[best]:.4f}")
-        elif output_format == "probs":
-            records.append("\t".join([labels[best]] + [f"{label}={x:.4f}"
-                                                       for label, x in zip(labels, p)]))
-        else:
-            records.append(_json_record(labels, p))
-    return "".join(record + "\n" for record in records)
-
-
-def _json_record(labels: list[str], p) -> str:
-    import json
-    best = int(p.argmax())
-    return json.dumps({"label": labels[best], "probability": round(float(p[best]), 6),
-                       "probabilities": {label: round(float(x), 6)
-                                         for label, x in zip(labels, p)}})
-
-
-def predict_lines(model, vocab, items: list, output_format: str,
-                  colours: list[str] | None = None) -> str:
-    """The output records for ``items`` (trees, or None for lines that gave none); pretty
-    drawings with each label in its class's colour (``colours``: SGR codes) if given."""
-    import torch
-    from rnntool import trees
-    from rnntool.treebatch import build_batch, relabel
-
-    present = [t for t in items if t is not None]
-    records: list[str] = []
-    if present:
-        batch = build_batch(present, vocab.id_of)
-        model.eval()
-        with torch.no_grad():
-            probs = torch.softmax(model(batch), dim=-1).numpy()
-        order = batch.tree_order()
-        ends = batch.tree_sizes().cumsum()
-        starts = ends - batch.tree_sizes()
-        for i, tree in enumerate(present):
-            nodes = order[starts[i]:ends[i]]  # this tree's nodes in postorder
-            node_probs = probs[nodes]
-            root = probs[batch.roots[i]]
-            if output_format == "label":
-                records.append(f"{int(root.argmax())}\t{root.max():.4f}")
-            elif output_format == "json":
-                records.append(_json_record([str(c) for c in range(len(root))], root))
-            elif output_format == "trees":
-                labels = [str(int(p.argmax())) for p in node_probs]
-                records.append(trees.to_brackets(relabel(tree, labels)))
-            elif output_format == "probs":
-                labels = [",".join(f"{x:.4f}" for x in p) for p in node_probs]
-                records.append(trees.to_brackets(relabel(tree, labels)))
-            else:
-                labels = [f"{int(p.argmax())} ({p.max():.2f})" for p in node_probs]
-                try:
-                    records.append(draw(tree, labels, colours) + "\n")
-                except trees.LineError as exc:  # too deep to draw
-                    warn(str(exc))
-                    records.append("")
-    found = iter(records)
-    return "".join((next(found) if t is not None else "") + "\n" for t in items)
-
-
-def draw(tree, labels: list[str], colours: list[str] | None = None) -> str:
-    """NLTK's drawing of ``tree`` with ``labels`` (``relabel``'s order); with ``colours``,
-    each label in the colour of its class (the number it starts with).
-
-    Colour codes would upset the drawing's layout, so the tree is drawn with every label
-    spelt in private-use characters of the same width, and each such run is then replaced
-    by its label in colour."""
-    from rnntool import trees
-    from rnntool.treebatch import relabel
-
-    if not colours:
-        return trees.pretty(relabel(tree, labels))
-    hidden = ["".join(chr(HIDDEN + ord(c)) for c in label) for label in labels]
-
-    def paint(run: re.Match) -> str:
-        label = "".join(chr(ord(c) - HIDDEN) for c in run.group())
-        return f"\x1b[{colours[int(label.split()[0])]}m{label}\x1b[0m"
-    return re.sub(f"[{chr(HIDDEN)}-{chr(HIDDEN + 127)}]+", paint,
-                  trees.pretty(relabel(tree, hidden)))

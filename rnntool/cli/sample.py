@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from rnntool.cli.common import RANDOM_SEED, check_encoding_option, errors_option, input_paths
+from rnntool.cli.common import (CHECKPOINT, RANDOM_SEED, check_encoding_option, errors_option,
+                                input_paths)
 
 
 @click.command("sample", epilog="""\b
@@ -15,7 +16,7 @@ Examples:
   rnntool sample model.pt --temperature 0.7 --top-k 10 --random-seed 1 | head -n 20
   rnntool sample model.pt --seed-file prompt.txt --greedy
 """)
-@click.argument("checkpoint", metavar="CKPT", type=click.Path(dir_okay=False))
+@click.argument("checkpoint", metavar="CKPT", type=CHECKPOINT)
 @click.option("--seed", "prime", metavar="TEXT", default=None,
               help="Prime text, fed to the model first and printed before the continuation "
                    "(default: none; the model starts as after a line end).")

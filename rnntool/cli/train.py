@@ -7,13 +7,12 @@ import dataclasses
 import functools
 import os
 import shutil
-import sys
 import tempfile
 
 import click
 
-from rnntool.cli.common import (DURATION, RANDOM_SEED, encoding_option, errors_option,
-                                input_paths, refuse_clobbering)
+from rnntool.cli.common import (CHECKPOINT, DURATION, RANDOM_SEED, encoding_option,
+                                errors_option, input_paths, invocation, refuse_clobbering)
 from rnntool.settings import DEFAULT_EPOCHS, CharLMSettings, SentimentSettings, TreeSettings
 
 D = CharLMSettings()  # the defaults, in one place
@@ -24,13 +23,19 @@ RUN_LENGTH = ("epochs", "steps", "max_time", "threads")
 
 
 def run_options(command):
-    """``--resume`` and ``--ignore-lock``, shared by every train subcommand."""
+    """``--resume``, ``--ignore-lock`` and ``--log-every``, shared by every train
+    subcommand."""
+    command = click.option(
+        "--log-every", type=click.IntRange(min=1), metavar="N", default=D.log_every,
+        show_default=True,
+        help="Write a training record (mean loss, learning rate, throughput) to "
+             "CKPT.metrics.jsonl every N steps; validations are recorded too.")(command)
     command = click.option(
         "--ignore-lock", is_flag=True,
         help="Write the checkpoint even when another training run holds its lock "
              "(CKPT.lock, held while a run writes CKPT).")(command)
     return click.option(
-        "--resume", "resume_path", metavar="CKPT", type=click.Path(dir_okay=False),
+        "--resume", "resume_path", metavar="CKPT", type=CHECKPOINT,
         help="Go on from CKPT, written by an interrupted or finished run, exactly where it "
              "stopped: the same data (leave out the input files to read the run's own files "
              "again) and settings; only --epochs, --steps, --max-time and --threads may "
@@ -122,7 +127,7 @@ Examples:
 """)
 @click.argument("files", nargs=-1, type=click.Path(allow_dash=True))
 @click.option("-o", "--output", default="charlm.pt", show_default=True, metavar="CKPT",
-              type=click.Path(dir_okay=False),
+              type=CHECKPOINT,
               help="Checkpoint to write (the best one by validation loss).")
 @click.option("--data", "data_path", metavar="IDS.npy", type=click.Path(dir_okay=False),
               help="Train on an encoded corpus from `rnntool vocab --encode` (memory-mapped) "
@@ -239,7 +244,7 @@ def charlm(ctx, files, output, data_path, vocab_path, resume_path, ignore_lock, 
             ids = vocablib.load_ids(ids_path)
             source = {"files": [p if p == "-" else os.path.abspath(p) for p in paths]}
         train_charlm(ids, vocab, settings, output, resume=loaded, resume_path=resume_path,
-                     extra_settings={"source": source, "argv": sys.argv[1:]})
+                     extra_settings={"source": source, "command": invocation(ctx)})
 
 
 T = TreeSettings()
@@ -257,7 +262,7 @@ Examples:
               help="Development trees, validated after each epoch; the checkpoint keeps the "
                    "best root accuracy on them (default: none; the last model is saved).")
 @click.option("-o", "--output", default="tree.pt", show_default=True, metavar="CKPT",
-              type=click.Path(dir_okay=False), help="Checkpoint to write.")
+              type=CHECKPOINT, help="Checkpoint to write.")
 @click.option("--cell", type=click.Choice(["rnn", "rntn", "lstm"]), default=T.cell,
               show_default=True,
               help="Composition: rnn h = tanh(W[l; r] + b); rntn adds a bilinear tensor "
@@ -345,7 +350,7 @@ def tree(ctx, train_file, dev_file, output, embeddings_file, resume_path, ignore
         train_tree(train_trees, dev_trees, settings, output, embeddings=embeddings,
                    resume=loaded, resume_path=resume_path,
                    extra_settings={"train": absolute(train_file), "dev": absolute(dev_file),
-                                   "argv": sys.argv[1:]})
+                                   "command": invocation(ctx)})
 
 
 def absolute(path: str | None) -> str | None:
@@ -368,7 +373,7 @@ Examples:
               help="Development examples, validated after each epoch; the checkpoint keeps "
                    "the best accuracy on them (default: none; the last model is saved).")
 @click.option("-o", "--output", default="sentiment.pt", show_default=True, metavar="CKPT",
-              type=click.Path(dir_okay=False), help="Checkpoint to write.")
+              type=CHECKPOINT, help="Checkpoint to write.")
 @click.option("--format", "format", type=click.Choice(["auto", "tsv", "fasttext", "trees"]),
               default=S.format, show_default=True,
               help="What a line holds: label<TAB>text (tsv), __label__X text (fasttext), a "
@@ -480,4 +485,4 @@ def sentiment(ctx, files, dev_file, output, vocab_path, embeddings_file, phrases
         train_sentiment(train_data, dev_data, settings, output, vocab=vocab,
                         embeddings=embeddings, resume=loaded, resume_path=resume_path,
                         extra_settings={"phrases": phrases, "train": [absolute(p) for p in paths],
-                                        "dev": absolute(dev_file), "argv": sys.argv[1:]})
+                                        "dev": absolute(dev_file), "command": invocation(ctx)})

@@ -1,0 +1,99 @@
+"""``rnntool info``: what a checkpoint holds and how it was trained."""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+import click
+
+from rnntool import console
+from rnntool.cli.common import CHECKPOINT
+
+
+@click.command("info", epilog="""\b
+Examples:
+  rnntool info model.pt
+  rnntool info --json model.pt | jq .training.best
+""")
+@click.argument("checkpoint", metavar="CKPT", type=CHECKPOINT)
+@click.option("--json", "as_json", is_flag=True,
+              help="Write one JSON object (keys documented in the README) instead of text.")
+def command(checkpoint: str, as_json: bool) -> None:
+    """Describe checkpoint CKPT: model kind and architecture, parameter count, vocabulary,
+    training steps and time, the best validation figure, the settings it was trained with
+    and the command that trained it.
+
+    On a terminal the description is drawn as tables; piped, it is plain `key: value`
+    lines. Loading is safe: the file is read with torch.load(weights_only=True).
+    """
+    from rnntool import checkpoint as ckpt
+    facts = ckpt.describe(ckpt.load(checkpoint), checkpoint)
+    if as_json:
+        click.echo(json.dumps(facts, indent=2))
+    elif console.stdout_is_terminal():
+        draw(facts)
+    else:
+        click.echo("\n".join(lines(facts)))
+
+
+def _value(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, (list, tuple)):
+        return " ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_value(v)}" for k, v in value.items())
+    return "-" if value is None else str(value)
+
+
+def sections(facts: dict) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The description as titled lists of (name, value), for text and tables alike."""
+    training = facts["training"]
+    best = training["best"]
+    summary = [("kind", facts["kind"]), ("parameters", f"{facts['model']['parameters']:,}"),
+               ("vocabulary", f"{facts['vocabulary']['size']:,} {facts['vocabulary']['level']}"
+                              f" tokens"),
+               ("file", f"{facts['size_bytes']:,} bytes, written by rnntool "
+                        f"{facts['rnntool']}" if facts["size_bytes"] is not None else "-")]
+    if facts.get("labels"):
+        summary.append(("labels", " ".join(map(str, facts["labels"]))))
+    elif facts.get("classes"):
+        summary.append(("classes", str(facts["classes"])))
+    run = [("steps", _value(training["steps"])), ("epoch", _value(training["epoch"])),
+           ("training time", console.format_duration(training["elapsed_seconds"] or 0.0))]
+    if training["seen"] is not None:
+        run.append((f"{training['seen_unit']} seen", f"{training['seen']:,}"))
+    run.append(("best", f"{best['metric']} {best['value']:.4f} at step {best['step']}"
+                if best else "- (no validation)"))
+    run.append(("resumable", "yes" if training["resumable"] else "no"))
+    if facts.get("metrics_file"):
+        run.append(("metrics", facts["metrics_file"]))
+    if facts.get("command"):
+        run.append(("command", shlex.join(facts["command"])))
+    model = [(k, _value(v)) for k, v in facts["model"]["config"].items()]
+    settings = [(k, _value(v)) for k, v in facts["settings"].items()]
+    return [(facts["checkpoint"], summary), ("training", run), ("model", model),
+            ("settings", settings)]
+
+
+def lines(facts: dict) -> list[str]:
+    out = []
+    for title, rows in sections(facts):
+        out.append(f"{title}:" if not out else f"\n{title}:")
+        width = max((len(name) for name, _ in rows), default=0)
+        out += [f"  {name + ':':<{width + 1}} {value}" for name, value in rows]
+    return out
+
+
+def draw(facts: dict) -> None:
+    from rich.table import Table
+    out = console.stdout_console()
+    for title, rows in sections(facts):
+        table = Table(title=title, title_justify="left", show_header=False, box=None,
+                      padding=(0, 2))
+        table.add_column(style="bold")
+        table.add_column(overflow="fold")
+        for name, value in rows:
+            table.add_row(name, value)
+        out.print(table)
