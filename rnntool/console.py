@@ -13,6 +13,14 @@ import sys
 import time
 
 PROGRAM = "rnntool"
+#: This process's rank in a distributed run: ranks other than 0 keep quiet, but for errors,
+#: which name the rank.
+RANK = 0
+
+
+def set_rank(rank: int) -> None:
+    global RANK
+    RANK = rank
 
 
 def is_terminal(stream) -> bool:
@@ -45,18 +53,21 @@ def stdout_console():
 
 
 def info(message: str) -> None:
-    """One plain log line on stderr."""
-    print(f"{PROGRAM}: {message}", file=sys.stderr, flush=True)
+    """One plain log line on stderr (rank 0 only)."""
+    if not RANK:
+        print(f"{PROGRAM}: {message}", file=sys.stderr, flush=True)
 
 
 def warn(message: str) -> None:
-    print(f"{PROGRAM}: warning: {message}", file=sys.stderr, flush=True)
+    if not RANK:
+        print(f"{PROGRAM}: warning: {message}", file=sys.stderr, flush=True)
 
 
 def error_line(message: str) -> str:
-    """The one-line form of an error: newlines folded so it stays one line."""
+    """The one-line form of an error: newlines folded so it stays one line; ranks other
+    than 0 of a distributed run say which they are."""
     text = " ".join(str(message).split("\n")).strip()
-    return f"{PROGRAM}: error: {text}"
+    return f"{PROGRAM}: error: " + (f"rank {RANK}: " if RANK else "") + text
 
 
 def format_duration(seconds: float) -> str:

@@ -77,7 +77,7 @@ class Group:
         rank gets none; it then computes on the batch's first item with weight 0, so that
         every rank takes part in every step."""
         mine = items[self.rank::self.world_size]
-        return (mine, 1.0) if mine else (items[:1], 0.0)
+        return (mine, 1.0) if len(mine) else (items[:1], 0.0)
 
     def wrap(self, model):
         """``model`` as DistributedDataParallel in a distributed run (the model itself
@@ -169,16 +169,20 @@ def process_group(group: Group) -> Iterator[Group]:
     except (RuntimeError, getattr(dist, "DistBackendError", RuntimeError)) as exc:
         if not is_peer_failure(exc):
             raise
-        raise RnnToolError(f"rank {group.rank}: another process of this distributed run "
-                           f"stopped, so this one stops too ({first_line(exc)})") from None
+        raise RnnToolError(f"another process of this distributed run stopped, so this one "
+                           f"stops too ({first_line(exc)})") from None
     finally:
         with contextlib.suppress(Exception):
             dist.destroy_process_group()
 
 
 def first_line(exc: BaseException) -> str:
+    """The gist of an exception: its first sentence, without gloo's source location."""
+    import re
     text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    line = text.splitlines()[0] if text else type(exc).__name__
+    line = re.sub(r"^\[[^\]]*\]\s*", "", line)
+    return line.split(". ")[0].rstrip(".")
 
 
 def is_peer_failure(exc: BaseException) -> bool:

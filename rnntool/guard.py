@@ -75,18 +75,27 @@ def _lock(path: str, output: str) -> int:
 
 class StopSignals:
     """Within ``with``: the first SIGINT/SIGTERM sets ``signum``; a second one raises
-    KeyboardInterrupt. Outside the main thread nothing is installed."""
+    KeyboardInterrupt. Outside the main thread nothing is installed.
+
+    ``grace``: seconds after the first signal during which another one counts as the same
+    stop. A distributed run needs it: one Ctrl-C reaches each process from the terminal and
+    again from torchrun, which passes it on."""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-    def __init__(self) -> None:
+    def __init__(self, grace: float = 0.0) -> None:
         self.signum: int | None = None
+        self.grace = grace
+        self._first = 0.0
         self._previous: dict = {}
 
     def _handle(self, signum, frame) -> None:
+        import time
         if self.signum is not None:
+            if time.monotonic() - self._first < self.grace:
+                return
             raise KeyboardInterrupt
-        self.signum = signum
+        self.signum, self._first = signum, time.monotonic()
 
     def __enter__(self) -> "StopSignals":
         if threading.current_thread() is threading.main_thread():

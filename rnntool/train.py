@@ -15,9 +15,12 @@ epoch, keeping the checkpoint with the best development root accuracy.
 packed minibatches; Adam (embedding rows updated lazily); clipping; validation each epoch,
 keeping the checkpoint with the best development accuracy.
 
-The loops are rank-aware (``rank``): only rank 0 reports progress and writes files, so it can
-run under a distributed launcher later. Not here: reading text (``rnntool.text``), the
-checkpoint format (``rnntool.checkpoint``), the command line.
+Under ``torchrun`` every loop runs as one rank of a distributed group (``group``, see
+``rnntool.distributed``): each rank computes its share of every global batch (a block of
+the char-LM's streams; every N-th sentence or tree of a batch) through DistributedDataParallel,
+the ranks agree after each step on the batch's loss, the clock and signals, every rank
+validates, and only rank 0 reports progress and writes files. Not here: reading text
+(``rnntool.text``), the checkpoint format (``rnntool.checkpoint``), the command line.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import numpy as np
 
 from rnntool import checkpoint
 from rnntool.console import ProgressReporter, format_duration, format_rate
+from rnntool.distributed import SINGLE, Group, StepSync
 from rnntool.errors import Interrupted, RnnToolError
 from rnntool.guard import StopSignals
 from rnntool.evaluate import bits, lm_loss
@@ -222,20 +226,35 @@ def init_embeddings(embedding, embeddings, vocab, reporter: ProgressReporter) ->
 
 
 def interrupted(stop, output: str, step: int) -> Interrupted:
-    return Interrupted(f"stopped by {stop.name} after step {step}; {output} holds the best "
-                       f"model and the state to go on from (--resume {output})", stop.signum)
+    """The error that ends a run stopped by a signal (in a distributed run, a rank that got
+    none stops because another did: SIGTERM, which torchrun sends)."""
+    import signal
+    signum = stop.signum or signal.SIGTERM
+    return Interrupted(f"stopped by {signal.Signals(signum).name} after step {step}; "
+                       f"{output} holds the best model and the state to go on from "
+                       f"(--resume {output})", signum)
+
+
+def reseed_rank(group: Group, seed: int, step: int) -> None:
+    """Give ranks other than 0 random streams of their own (dropout), after the weights are
+    made alike; rank 0 keeps the single-process stream."""
+    import torch
+    if group.rank:
+        torch.manual_seed((seed * 1_000_003 + group.rank * 7919 + step) % 2 ** 63)
 
 
 def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, *,
-                 resume: dict | None = None, resume_path: str = "", rank: int = 0,
+                 resume: dict | None = None, resume_path: str = "", group: Group = SINGLE,
                  progress: ProgressReporter | None = None,
                  extra_settings: dict | None = None, metrics: bool = True) -> dict:
     """Train a char-LM on the encoded corpus ``ids`` and write the best checkpoint to ``output``.
 
     ``resume``: a loaded checkpoint of a run on the same ``ids`` and settings to continue
     exactly where it stopped (``resume_path`` names it in messages). ``metrics``: write the
-    run's records to ``output + ".metrics.jsonl"`` (``rnntool.metrics``). Returns a summary
-    dict (steps, best validation loss, elapsed seconds, tokens seen).
+    run's records to ``output + ".metrics.jsonl"`` (``rnntool.metrics``). ``group``: this
+    process's place in a distributed run (each rank trains on its block of the batch's
+    streams). Returns a summary dict (steps, best validation loss, elapsed seconds, tokens
+    seen).
     """
     import torch
     import torch.nn.functional as F
@@ -243,12 +262,17 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
     from rnntool.models import CharLM
 
     settings.check()
+    if settings.batch_size % group.world_size:
+        raise RnnToolError(f"--batch-size {settings.batch_size} streams do not share equally "
+                           f"among {group.world_size} processes; use a multiple of "
+                           f"{group.world_size}")
     torch.manual_seed(settings.random_seed)
     train_ids, val_ids = split_train_val(ids, settings.val_frac)
     batches = StreamBatches(train_ids, settings.batch_size, settings.seq_len, "training text",
                             "characters")
     model = CharLM(len(vocab), embed=settings.embed, hidden=settings.hidden,
                    layers=settings.layers, cell=settings.cell, dropout=settings.dropout)
+    net = group.wrap(model)
     params = list(model.parameters())
     optimizer = torch.optim.Adam(params, lr=settings.lr)
     limits = [settings.steps or math.inf]
@@ -256,7 +280,7 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
         limits.append(math.ceil(settings.passes() * len(batches)))
     total_steps = min(limits)  # infinite only when --max-time alone ends the run
     eval_every = settings.validation_interval(0 if val_ids is None else len(val_ids))
-    is_main = rank == 0
+    is_main = group.is_main
     reporter = progress or ProgressReporter("train charlm", enabled=is_main)
 
     record = {"settings": {**dataclasses.asdict(settings), **(extra_settings or {})},
@@ -269,16 +293,20 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
     train_seconds = 0.0
     position = saver.restore(resume, resume_path)
     if position is not None:
-        step, state = position["step"], position["state"]
+        step, state = position["step"], map_state(position["state"], group.rows)
         running, running_n = position["running"], position["running_n"]
         train_seconds = position["train_seconds"]
+    reseed_rank(group, settings.random_seed, step)
+    sync = StepSync(group)
+    clock = 0.0  # rank 0's elapsed share of --max-time, as of the last step
     log = RunLog("charlm", settings, record, output, "chars", enabled=is_main and metrics,
                  resume_step=None if position is None else step)
     saver.metrics = log.metrics
 
     def save(improved: bool = False) -> None:
-        saver.save({"step": step, "state": state, "running": running, "running_n": running_n,
-                    "train_seconds": train_seconds}, improved)
+        everyone = map_state(state, group.gather_rows)  # every rank's streams (collective)
+        saver.save({"step": step, "state": everyone, "running": running,
+                    "running_n": running_n, "train_seconds": train_seconds}, improved)
 
     def stopped(value) -> RnnToolError:
         return RnnToolError(f"the loss became {value} at step {step}; training stopped"
@@ -294,12 +322,10 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
                      f"{settings.layers}x{settings.hidden} {settings.cell} on "
                      f"{len(train_ids):,} characters ({len(batches)} batches of "
                      f"{settings.batch_size}x{settings.seq_len} a pass), {validation}")
-    with reporter, StopSignals() as stop, log:
+    with reporter, StopSignals(grace=2.0 if group.distributed else 0.0) as stop, log:
         while True:
             elapsed = time.monotonic() - start
-            done = step / total_steps
-            if settings.max_time is not None:
-                done = max(done, elapsed / settings.max_time)
+            done = max(step / total_steps, clock)
             finished = done >= 1.0
             due = step > 0 and (step % eval_every == 0 or finished)
             if due and running_n:
@@ -310,7 +336,7 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
                          "lr": optimizer.param_groups[0]["lr"]}
                 message = f"step {step}: train loss {train_loss:.4f}"
                 if val_ids is not None:
-                    val_loss = lm_loss(model, val_ids)
+                    val_loss = group.broadcast([lm_loss(model, val_ids)])[0]
                     entry.update(val_loss=val_loss, val_bpc=bits(val_loss))
                     message += f", validation loss {val_loss:.4f} nats/char ({bits(val_loss):.4f} bits/char)"
                 record["history"].append(entry)
@@ -334,29 +360,35 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
             position = step % len(batches)
             if position == 0:
                 state = None  # each pass over the text starts from a zero state
-            inputs, targets = batches[position]
+            inputs, targets = (group.rows(t, 1) for t in batches[position])
             lr = learning_rate(settings, step, done)
-            for group in optimizer.param_groups:
-                group["lr"] = lr
+            for param_group in optimizer.param_groups:
+                param_group["lr"] = lr
             tick = time.monotonic()
-            logits, state = model(inputs, state)
+            logits, state = net(inputs, state)
             state = model.detach_state(state)
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
-            value = apply_gradients(loss, optimizer, params, settings.clip)
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
+                                   reduction="sum")
+            clock = ((time.monotonic() - start) / settings.max_time
+                     if settings.max_time is not None else 0.0)
+            total, count, clock, stop_now = sync(loss.item(), targets.numel(), clock,
+                                                 bool(stop.signum))
+            apply_gradients(loss * (group.world_size / count), optimizer, params, settings.clip)
+            value = total / count
             train_seconds += time.monotonic() - tick
             step += 1
             if not math.isfinite(value):
                 raise stopped(value)
-            log.step(step, step / len(batches), value, targets.numel(), time.monotonic() - tick,
+            log.step(step, step / len(batches), value, int(count), time.monotonic() - tick,
                      lr, earlier + time.monotonic() - start)
             running += value
             running_n += 1
-            record["tokens_seen"] += targets.numel()
+            record["tokens_seen"] += int(count)
             done = max(done, step / total_steps)
             reporter.update(done, [f"step {step}", f"loss {value:.3f}",
                                    f"{format_rate(record['tokens_seen'] / max(train_seconds, 1e-9))} chars/s",
                                    f"lr {lr:.2e}"])
-            if stop.signum:
+            if stop_now:
                 record.update(step=step, epoch=round(step / len(batches), 4),
                               elapsed=round(earlier + time.monotonic() - start, 3))
                 log.flush(record["epoch"])
@@ -378,6 +410,16 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
                          f"{record['best_step']}")
     reporter.message(summary_line + f"; model in {output}")
     return summary
+
+
+def map_state(state, function):
+    """``function(tensor, 1)`` on every tensor of a recurrent state (None, a tensor or a
+    tuple of them; dimension 1 counts the batch's streams)."""
+    if state is None:
+        return None
+    if isinstance(state, tuple):
+        return tuple(function(s, 1) for s in state)
+    return function(state, 1)
 
 
 def tree_vocab(trees, min_count: int = 1):
@@ -404,7 +446,7 @@ def count_classes(trees) -> int:
 
 def train_tree(train_trees: list, dev_trees: list | None, settings, output: str, *,
                embeddings=None, resume: dict | None = None, resume_path: str = "",
-               rank: int = 0,
+               group: Group = SINGLE,
                progress: ProgressReporter | None = None,
                extra_settings: dict | None = None, metrics: bool = True) -> dict:
     """Train a recursive network on binary trees with class labels; write the checkpoint with
@@ -414,7 +456,8 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
     given, is called as ``embeddings(vocab, dim)`` once the vocabulary is known and returns
     ``(rows, vectors)`` to initialize (``rnntool.wordvectors.load_vectors`` with its path
     bound). ``resume``: a loaded checkpoint of a run on the same trees to go on from (see
-    ``train_charlm``); ``metrics`` as there. Returns a summary dict.
+    ``train_charlm``); ``metrics`` and ``group`` as there (each rank computes every N-th
+    tree of a batch). Returns a summary dict.
     """
     import torch
     from rnntool.evaluate import tree_accuracy
@@ -436,12 +479,13 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
         classes = 2 if settings.binary else count_classes(train_trees)
     model = TreeModel(len(vocab), classes, embed=settings.embed or settings.hidden,
                       hidden=settings.hidden, cell=settings.cell, dropout=settings.dropout)
-    is_main = rank == 0
+    is_main = group.is_main
     reporter = progress or ProgressReporter("train tree", enabled=is_main)
     if embeddings is not None and resume is None:
         init_embeddings(model.embedding, embeddings, vocab, reporter)
     optimizer = RowSparseOptimizer(model, model.embedding, settings.optimizer,
                                    settings.learning_rate(), settings.weight_decay)
+    net = group.wrap(model)
     flat = flatten_all(train_trees, vocab.id_of, None if settings.binary else classes)
     order_rng = torch.Generator().manual_seed(settings.random_seed)
     record = {"settings": {**dataclasses.asdict(settings), **(extra_settings or {})},
@@ -465,31 +509,33 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
     def step_loss(indices):
         batch = collate([flat[i] for i in indices])
         labels = sst_binary(batch.labels) if settings.binary else batch.labels
-        return TreeModel.loss(model(batch), labels, settings.node_loss, batch.roots), len(indices)
+        return TreeModel.loss_sum(net(batch), labels, settings.node_loss, batch.roots)
 
     def validate():
         scores = tree_accuracy(model, dev_trees, vocab, binary=settings.binary, classes=classes)
-        return (scores["root_accuracy"], {"dev_root_accuracy": scores["root_accuracy"],
-                                          "dev_all_accuracy": scores["all_accuracy"]},
-                f"dev root accuracy {scores['root_accuracy']:.4f}, all nodes "
-                f"{scores['all_accuracy']:.4f}")
+        root, every = group.broadcast([scores["root_accuracy"], scores["all_accuracy"]])
+        return (root, {"dev_root_accuracy": root, "dev_all_accuracy": every},
+                f"dev root accuracy {root:.4f}, all nodes {every:.4f}")
 
     summary = fit_classifier(model, saver, settings, epoch_batches, order_rng, step_loss,
                              validate if dev_trees else None, reporter, unit="trees",
                              best_key="best_dev_root_accuracy", position=position,
-                             metrics=metrics)
+                             metrics=metrics, group=group)
     return {**summary, "classes": classes}
 
 
 def fit_classifier(model, saver: Checkpointer, settings, epoch_batches, data_rng, step_loss,
                    validate, reporter: ProgressReporter, *, unit: str, best_key: str,
-                   position: dict | None = None, metrics: bool = True) -> dict:
+                   position: dict | None = None, metrics: bool = True,
+                   group: Group = SINGLE) -> dict:
     """The epoch loop of the classifiers (tree and sequence models).
 
-    Each epoch: ``step_loss(batch)`` -> ``(loss, items)`` for every batch of
+    Each epoch: ``step_loss(indices)`` -> ``(loss summed over the loss terms, number of
+    terms)`` for this rank's share of every batch of
     ``epoch_batches()`` (which draws its order from ``data_rng``, an object with
     ``get_state`` and ``set_state``), one optimizer step each (clipped to
-    ``settings.clip``); then ``validate()`` -> ``(score, history fields, message)``, and the
+    ``settings.clip``; the loss is the mean over the whole batch's terms, whatever the number
+    of ranks); then ``validate()`` -> ``(score, history fields, message)``, and the
     checkpoint is saved whenever the score beats ``record[best_key]``. Stops after
     ``settings.epochs``, mid-epoch at ``settings.max_time``, or at SIGINT/SIGTERM (then it
     saves and raises ``Interrupted``); saves once more at the end. ``position``: where a
@@ -507,6 +553,8 @@ def fit_classifier(model, saver: Checkpointer, settings, epoch_batches, data_rng
     earlier = record["elapsed"]
     start = time.monotonic()
     out_of_time, total_steps = False, None
+    sync = StepSync(group)
+    reseed_rank(group, settings.random_seed, step)
     log = RunLog(saver.kind, settings, record, output, unit, enabled=saver.is_main and metrics,
                  resume_step=None if position is None else step)
     saver.metrics = log.metrics
@@ -515,7 +563,7 @@ def fit_classifier(model, saver: Checkpointer, settings, epoch_batches, data_rng
         return {"step": step, "train_seconds": train_seconds, "epoch": epoch, "batch": batch,
                 "epoch_rng": epoch_rng, "total": total, "count": count}
 
-    with reporter, StopSignals() as stop, log:
+    with reporter, StopSignals(grace=2.0 if group.distributed else 0.0) as stop, log:
         for epoch in range(first_epoch, settings.epochs + 1):
             resumed = position is not None and epoch == first_epoch
             if resumed:
@@ -527,8 +575,16 @@ def fit_classifier(model, saver: Checkpointer, settings, epoch_batches, data_rng
             model.train()
             for index in range(position["batch"] if resumed else 0, len(batches)):
                 tick = time.monotonic()
-                loss, items = step_loss(batches[index])
-                value = apply_gradients(loss, optimizer, params, settings.clip)
+                items = len(batches[index])
+                shard, weight = group.shard(batches[index])
+                loss, my_terms = step_loss(shard)
+                clock = ((time.monotonic() - start) / settings.max_time
+                         if settings.max_time is not None else 0.0)
+                loss_sum, terms, clock, stop_now = sync(loss.item() * weight, my_terms * weight,
+                                                        clock, bool(stop.signum))
+                apply_gradients(loss * (weight * group.world_size / max(terms, 1)), optimizer,
+                                params, settings.clip)
+                value = loss_sum / max(terms, 1)
                 step += 1
                 if not math.isfinite(value):
                     raise RnnToolError(f"the training loss became {value} at step {step}; "
@@ -543,13 +599,11 @@ def fit_classifier(model, saver: Checkpointer, settings, epoch_batches, data_rng
                 log.step(step, epoch - 1 + (index + 1) / len(batches), value, items,
                          time.monotonic() - tick, optimizer.param_groups[0]["lr"],
                          earlier + elapsed)
-                done = step / total_steps
-                if settings.max_time is not None:
-                    done = max(done, elapsed / settings.max_time)
-                    out_of_time = elapsed >= settings.max_time
+                done = max(step / total_steps, clock)
+                out_of_time = clock >= 1.0
                 reporter.update(done, [f"epoch {epoch}", f"loss {value:.3f}",
                                        f"{format_rate(record[seen_key] / train_seconds)} {unit}/s"])
-                if stop.signum:
+                if stop_now:
                     record.update(step=step, epoch=epoch, elapsed=round(earlier + elapsed, 3))
                     log.flush(epoch - 1 + (index + 1) / len(batches))
                     saver.save(where(epoch, index + 1, epoch_rng, total, count))
@@ -606,7 +660,7 @@ def word_vocab(token_lists, *, min_count: int = 1, tokenizer: str = "treebank",
 
 def train_sentiment(train_data, dev_data, settings, output: str, *, vocab=None,
                     embeddings=None, resume: dict | None = None, resume_path: str = "",
-                    rank: int = 0, progress: ProgressReporter | None = None,
+                    group: Group = SINGLE, progress: ProgressReporter | None = None,
                     extra_settings: dict | None = None, metrics: bool = True) -> dict:
     """Train a sequence classifier on ``train_data``, ``(labels, token lists)`` as
     ``rnntool.labelled.read_examples`` gives them; write the checkpoint with the best
@@ -614,8 +668,8 @@ def train_sentiment(train_data, dev_data, settings, output: str, *, vocab=None,
 
     ``vocab``: a word ``Vocab`` to use (default: built from the training tokens).
     ``embeddings``: as for ``train_tree``. ``resume``: a loaded checkpoint of a run on the
-    same data to go on from (see ``train_charlm``); ``metrics`` as there. Returns a summary
-    dict.
+    same data to go on from (see ``train_charlm``); ``metrics`` and ``group`` as there
+    (each rank computes every N-th sentence of a batch). Returns a summary dict.
     """
     import torch
     import torch.nn.functional as F
@@ -659,12 +713,13 @@ def train_sentiment(train_data, dev_data, settings, output: str, *, vocab=None,
                            hidden=settings.hidden, layers=settings.layers, cell=settings.cell,
                            bidirectional=settings.bidirectional, pool=settings.pool,
                            dropout=settings.dropout)
-    is_main = rank == 0
+    is_main = group.is_main
     reporter = progress or ProgressReporter("train sentiment", enabled=is_main)
     if embeddings is not None and resume is None:
         init_embeddings(model.embedding, embeddings, vocab, reporter)
     optimizer = RowSparseOptimizer(model, model.embedding, "adam", settings.lr,
                                    settings.weight_decay)
+    net = group.wrap(model)
     record = {"settings": {**dataclasses.asdict(settings), **(extra_settings or {})},
               "labels": classes, "step": 0, "epoch": 0, "sentences_seen": 0, "elapsed": 0.0,
               "best_dev_accuracy": None, "best_step": None, "history": [],
@@ -683,15 +738,15 @@ def train_sentiment(train_data, dev_data, settings, output: str, *, vocab=None,
 
     def step_loss(indices):
         ids, lengths, targets, _ = batches.batch(indices)
-        return F.cross_entropy(model(ids, lengths), targets), len(targets)
+        return F.cross_entropy(net(ids, lengths), targets, reduction="sum"), len(targets)
 
     def validate():
         predicted = sequence_probabilities(model, dev_ids).argmax(1)
-        accuracy = float((predicted == dev_targets).mean())
+        accuracy = group.broadcast([float((predicted == dev_targets).mean())])[0]
         return accuracy, {"dev_accuracy": accuracy}, f"dev accuracy {accuracy:.4f}"
 
     summary = fit_classifier(model, saver, settings, batches.epoch, batches, step_loss,
                              validate if dev_ids else None, reporter, unit="sentences",
                              best_key="best_dev_accuracy", position=position,
-                             metrics=metrics)
+                             metrics=metrics, group=group)
     return {**summary, "classes": classes}

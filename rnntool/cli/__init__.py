@@ -16,6 +16,7 @@ import click
 from rnntool import __version__
 from rnntool.cli import eval as eval_command
 from rnntool.cli import completion, info, parse, predict, report, sample, train, vocab
+from rnntool import console
 from rnntool.console import error_line
 from rnntool.errors import Interrupted, RnnToolError
 
@@ -52,7 +53,8 @@ class RnnToolGroup(click.Group):
             name_environment(exc, ctx.meta.get("rnntool.argv", []))
             raise
         except Interrupted as exc:
-            click.echo(f"\nrnntool: {exc}", err=True)
+            if not console.RANK:  # in a distributed run, rank 0 speaks for all
+                click.echo(f"\nrnntool: {exc}", err=True)
             ctx.exit(exc.exit_code)
         except RnnToolError as exc:
             click.echo(error_line(exc), err=True)

@@ -103,6 +103,29 @@ def resumed(ctx: click.Context, kind: str, path: str | None, cls, given: dict):
     return loaded, cls(**values)
 
 
+def distributed_group(reads_stdin: bool):
+    """This process's place in a ``torchrun`` launch (one process of one without it); a
+    usage error when a distributed run would read its data from stdin."""
+    from rnntool import console
+    from rnntool.distributed import Group
+    group = Group.from_env()
+    if group.distributed and reads_stdin:
+        raise click.UsageError("under torchrun every process reads the training data itself "
+                               "and stdin cannot be shared: give the data as files")
+    console.set_rank(group.rank)
+    return group
+
+
+@contextlib.contextmanager
+def launch(group, output: str, ignore_lock: bool):
+    """Join a distributed run's process group (if any) and hold the output lock (rank 0)
+    for the duration of the training."""
+    from rnntool.distributed import process_group
+    from rnntool.guard import output_lock
+    with process_group(group), output_lock(output, not ignore_lock and group.is_main):
+        yield
+
+
 def saved_inputs(paths) -> list[str]:
     """The input files a resumed run read (as its record holds them), to read them again;
     a usage error if it read stdin."""
@@ -113,7 +136,25 @@ def saved_inputs(paths) -> list[str]:
     return paths
 
 
-@click.group("train")
+@click.group("train", epilog="""\b
+Examples:
+  rnntool train charlm corpus.txt -o model.pt
+  torchrun --standalone --nproc-per-node=4 -m rnntool train charlm corpus.txt -o model.pt
+  torchrun --nnodes=2 --nproc-per-node=8 --rdzv-backend=c10d \\
+      --rdzv-endpoint=node1.example.org:29400 --rdzv-id=run42 \\
+      -m rnntool train tree train.txt --dev dev.txt -o tree.pt
+
+Every kind also trains as several processes under PyTorch's launcher, torchrun, on one
+machine or several, with DistributedDataParallel over gloo (rnntool trains on the CPU). The
+global batch is the same whatever the number of processes, so --batch-size and --lr mean
+the same thing: each process computes its share (a block of the char-LM's streams, which
+the number of processes must divide; every N-th sentence or tree of a batch). Only rank 0
+reports progress and writes the checkpoint and its metrics. Each process reads the data
+files itself (stdin is refused); on several machines, the files and a --resume checkpoint
+must be readable at the same paths on every one. A run resumes on any number of processes.
+Stop a run calmly with SIGTERM to torchrun (or Ctrl-C once): every process finishes its
+step and rank 0 saves. torchrun sets OMP_NUM_THREADS=1 for each process unless it is set.
+""")
 def group() -> None:
     """Train a model; each model kind is a subcommand."""
 
@@ -196,7 +237,6 @@ def charlm(ctx, files, output, data_path, vocab_path, resume_path, ignore_lock, 
     from rnntool import vocab as vocablib
     from rnntool.errors import RnnToolError
     from rnntool.files import check_writable
-    from rnntool.guard import output_lock
     from rnntool.train import train_charlm
 
     if data_path and files:
@@ -214,9 +254,11 @@ def charlm(ctx, files, output, data_path, vocab_path, resume_path, ignore_lock, 
                 files = tuple(saved_inputs(source.get("files")))
     refuse_clobbering({"--output": output}, [*files, data_path, vocab_path])
     settings.check()  # train_charlm checks again; here it fails before reading any data
-    check_writable(output)  # fail now, not after hours of training
+    group = distributed_group(reads_stdin=not data_path and (not files or "-" in files))
+    if group.is_main:
+        check_writable(output)  # fail now, not after hours of training
     with contextlib.ExitStack() as stack:
-        stack.enter_context(output_lock(output, not ignore_lock))
+        stack.enter_context(launch(group, output, ignore_lock))
         vocab = vocablib.Vocab.load(vocab_path) if vocab_path else None
         if loaded is not None and not data_path:
             vocab = checkpoint.restore_vocab(loaded, resume_path)
@@ -244,7 +286,8 @@ def charlm(ctx, files, output, data_path, vocab_path, resume_path, ignore_lock, 
             ids = vocablib.load_ids(ids_path)
             source = {"files": [p if p == "-" else os.path.abspath(p) for p in paths]}
         train_charlm(ids, vocab, settings, output, resume=loaded, resume_path=resume_path,
-                     extra_settings={"source": source, "command": invocation(ctx)})
+                     group=group, extra_settings={"source": source,
+                                                  "command": invocation(ctx)})
 
 
 T = TreeSettings()
@@ -317,7 +360,6 @@ def tree(ctx, train_file, dev_file, output, embeddings_file, resume_path, ignore
     from rnntool import trees as treelib
     from rnntool.console import warn
     from rnntool.files import check_writable
-    from rnntool.guard import output_lock
     from rnntool.train import train_tree
     from rnntool.treebatch import sst_labels
 
@@ -330,7 +372,9 @@ def tree(ctx, train_file, dev_file, output, embeddings_file, resume_path, ignore
             dev_file = loaded["training"]["settings"].get("dev")
     refuse_clobbering({"--output": output}, [train_file, dev_file, embeddings_file])
     settings.check()
-    check_writable(output)
+    group = distributed_group(reads_stdin=train_file == "-")
+    if group.is_main:
+        check_writable(output)
     input_paths((train_file,), "tree")
     options = dict(encoding=encoding, errors=decode_errors)
 
@@ -346,9 +390,9 @@ def tree(ctx, train_file, dev_file, output, embeddings_file, resume_path, ignore
     if embeddings_file:
         from rnntool import wordvectors
         embeddings = functools.partial(wordvectors.load_vectors, embeddings_file, **options)
-    with output_lock(output, not ignore_lock):
+    with launch(group, output, ignore_lock):
         train_tree(train_trees, dev_trees, settings, output, embeddings=embeddings,
-                   resume=loaded, resume_path=resume_path,
+                   resume=loaded, resume_path=resume_path, group=group,
                    extra_settings={"train": absolute(train_file), "dev": absolute(dev_file),
                                    "command": invocation(ctx)})
 
@@ -443,7 +487,6 @@ def sentiment(ctx, files, dev_file, output, vocab_path, embeddings_file, phrases
     from rnntool import text as textio
     from rnntool.console import warn
     from rnntool.files import check_writable
-    from rnntool.guard import output_lock
     from rnntool.train import train_sentiment
     from rnntool.vocab import Vocab
 
@@ -455,10 +498,12 @@ def sentiment(ctx, files, dev_file, output, vocab_path, embeddings_file, phrases
         dev_file = dev_file or saved.get("dev")
         phrases = bool(saved.get("phrases"))
         vocab_path = None  # the checkpoint's vocabulary
+    group = distributed_group(reads_stdin=not files or "-" in files)
     paths = input_paths(files, "labelled")
     refuse_clobbering({"--output": output}, [*paths, dev_file, vocab_path, embeddings_file])
     settings.check()
-    check_writable(output)
+    if group.is_main:
+        check_writable(output)
     vocab = None
     if vocab_path:
         vocab = Vocab.load(vocab_path)
@@ -481,8 +526,9 @@ def sentiment(ctx, files, dev_file, output, vocab_path, embeddings_file, phrases
     if embeddings_file:
         from rnntool import wordvectors
         embeddings = functools.partial(wordvectors.load_vectors, embeddings_file, **options)
-    with output_lock(output, not ignore_lock):
+    with launch(group, output, ignore_lock):
         train_sentiment(train_data, dev_data, settings, output, vocab=vocab,
                         embeddings=embeddings, resume=loaded, resume_path=resume_path,
+                        group=group,
                         extra_settings={"phrases": phrases, "train": [absolute(p) for p in paths],
                                         "dev": absolute(dev_file), "command": invocation(ctx)})

@@ -120,6 +120,14 @@ class TreeModel(nn.Module):
         ``node_loss="all"``: every labelled node; ``"root"``: only the roots (``roots``, the
         batch's ``roots``, is then needed). Zero (with a gradient) when nothing is labelled.
         """
+        total, count = TreeModel.loss_sum(logits, labels, node_loss, roots)
+        return total / max(count, 1)
+
+    @staticmethod
+    def loss_sum(logits: torch.Tensor, labels, node_loss: str = "all",
+                 roots=None) -> tuple[torch.Tensor, int]:
+        """``(summed cross-entropy, number of labelled nodes)`` over the nodes ``loss``
+        averages over: a distributed run adds these up over its ranks."""
         if node_loss not in NODE_LOSSES:
             raise ValueError(f"node_loss must be one of {', '.join(NODE_LOSSES)}")
         labels = _tensor(labels)
@@ -128,9 +136,10 @@ class TreeModel(nn.Module):
                 raise ValueError("node_loss='root' needs the roots of the batch")
             roots = _tensor(roots)
             logits, labels = logits[roots], labels[roots]
-        if not bool((labels >= 0).any()):
-            return logits.sum() * 0.0
-        return F.cross_entropy(logits, labels, ignore_index=-1)
+        count = int((labels >= 0).sum())
+        if not count:
+            return logits.sum() * 0.0, 0
+        return F.cross_entropy(logits, labels, ignore_index=-1, reduction="sum"), count
 
 
 # --- backpropagation through structure, level by level ----------------------------------
