@@ -13,7 +13,8 @@ The Python API (``rnntool.api`` says more)::
 - vocabularies: ``build_vocab``, ``load_vocab``, ``Vocab``;
 - trees: ``read_trees``, ``parse_tree``, ``binarize``, ``normalize``, ``to_brackets``,
   ``Tree``;
-- training: ``train_charlm``, ``train_tree``, ``train_sentiment``;
+- training: ``train_charlm``, ``train_wordlm``, ``train_tree``, ``train_sentiment``,
+  ``train_tagger``, ``train_forecast``;
 - checkpoints: ``load`` -> ``Model`` (``sample``, ``stream``, ``predict``,
   ``probabilities``, ``predict_trees``, ``evaluate``);
 - errors: ``RnnToolError`` and its subclasses ``InputError``, ``CheckpointError``,
@@ -39,7 +40,8 @@ __version__ = "0.1.0"
 #: Where each lazily loaded public name lives.
 _HOMES = {
     **dict.fromkeys(("build_vocab", "load_vocab", "read_trees", "parse_tree", "train_charlm",
-                     "train_tree", "train_sentiment", "load", "Model"), "rnntool.api"),
+                     "train_wordlm", "train_tree", "train_sentiment", "train_tagger",
+                     "train_forecast", "load", "Model"), "rnntool.api"),
     "Vocab": "rnntool.vocab",
     **dict.fromkeys(("binarize", "normalize", "to_brackets", "Tree"), "rnntool.trees"),
     **dict.fromkeys(("RnnToolError", "InputError", "CheckpointError", "Interrupted"),
@@ -48,7 +50,8 @@ _HOMES = {
 
 __all__ = ["build_vocab", "load_vocab", "Vocab",
            "read_trees", "parse_tree", "binarize", "normalize", "to_brackets", "Tree",
-           "train_charlm", "train_tree", "train_sentiment",
+           "train_charlm", "train_wordlm", "train_tree", "train_sentiment", "train_tagger",
+           "train_forecast",
            "load", "Model",
            "RnnToolError", "InputError", "CheckpointError", "Interrupted"]
 

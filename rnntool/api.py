@@ -7,10 +7,11 @@ neither torch nor numpy):
 - trees: ``read_trees`` (a treebank file), ``parse_tree`` (one bracketed tree or raw
   sentence, as ``rnntool parse`` makes it), ``binarize``, ``normalize``, ``to_brackets``
   and ``Tree`` (NLTK's) from ``rnntool.trees``;
-- training: ``train_charlm``, ``train_tree``, ``train_sentiment``: each writes a
-  checkpoint and returns a summary dict;
-- using a checkpoint: ``load`` gives a ``Model`` that samples text (char-LMs), predicts
-  labels and class probabilities (tree models, sentence classifiers) and evaluates itself.
+- training: ``train_charlm``, ``train_wordlm``, ``train_tree``, ``train_sentiment``,
+  ``train_tagger``, ``train_forecast``: each writes a checkpoint and returns a summary dict;
+- using a checkpoint: ``load`` gives a ``Model`` that samples text (language models),
+  predicts labels and class probabilities (tree models, sentence classifiers), tags
+  (taggers) and forecasts (forecasters), and evaluates itself.
 
 Plain values in, plain values out: paths (``str`` or ``os.PathLike``), strings, lists,
 dicts, numbers, ``Vocab`` and NLTK ``Tree`` objects. Training settings are keyword
@@ -40,10 +41,18 @@ from typing import Iterable, Iterator
 from rnntool.errors import CheckpointError, InputError, RnnToolError
 
 __all__ = ["build_vocab", "load_vocab", "read_trees", "parse_tree", "train_charlm",
+           "train_wordlm", "train_tagger", "train_forecast",
            "train_tree", "train_sentiment", "load", "Model"]
 
 
 # --- argument helpers -----------------------------------------------------------------------
+
+def _numbers(values):
+    """``values`` as a float64 array [steps, columns] (one column for a flat list)."""
+    import numpy as np
+    array = np.asarray(values, dtype=np.float64)
+    return array.reshape(len(array), -1)
+
 
 def _is_path(value) -> bool:
     return isinstance(value, (str, os.PathLike))
@@ -261,16 +270,37 @@ def train_charlm(files=None, output="charlm.pt", *, text: str | None = None, voc
     dict: ``steps``, ``best_val_loss`` (nats per character), ``saved_step``, ``elapsed``,
     ``tokens_seen``, ``train_chars_per_second`` and ``output``.
     """
+    return _train_language_model("charlm", files, output, text, vocab, quiet, encoding,
+                                 errors, settings)
+
+
+def train_wordlm(files=None, output="wordlm.pt", *, text: str | None = None, vocab=None,
+                 quiet: bool = False, encoding: str = "utf-8", errors: str = "strict",
+                 **settings) -> dict:
+    """Train a word-level language model, as ``rnntool train wordlm`` does (see
+    ``train_charlm``). ``vocab``: a word ``Vocab`` or vocabulary file (its tokenizer and
+    case folding then apply). ``settings``: the fields of
+    ``rnntool.settings.WordLMSettings`` (those of a char-LM, plus ``tie``, ``tokenizer``,
+    ``lowercase``, ``min_count``, ``max_size``). ``best_val_loss`` is in nats per word.
+    """
+    return _train_language_model("wordlm", files, output, text, vocab, quiet, encoding,
+                                 errors, settings)
+
+
+def _train_language_model(kind: str, files, output, text, vocab, quiet: bool, encoding: str,
+                          errors: str, settings: dict) -> dict:
     import tempfile
 
     from rnntool import vocab as vocablib
     from rnntool.guard import output_lock
-    from rnntool.settings import CharLMSettings
-    from rnntool.train import train_charlm as fit
+    from rnntool.settings import CharLMSettings, WordLMSettings
+    from rnntool.train import train_lm
 
-    config = _settings(CharLMSettings, settings, "train_charlm")
+    level = "char" if kind == "charlm" else "word"
+    config = _settings(CharLMSettings if kind == "charlm" else WordLMSettings, settings,
+                       f"train_{kind}")
     if (files is None) == (text is None):
-        raise TypeError("train_charlm() needs files or text (one of them)")
+        raise TypeError(f"train_{kind}() needs files or text (one of them)")
     paths = None
     if files is not None:
         paths = _paths(files)
@@ -280,26 +310,111 @@ def train_charlm(files=None, output="charlm.pt", *, text: str | None = None, voc
     elif not isinstance(text, str):
         raise TypeError(f"text must be a string, not {type(text).__name__}")
     output = _output(output)
-    chars = _vocab_argument(vocab, "char")
+    tokens = _vocab_argument(vocab, level)
+    words = {} if level == "char" else dict(
+        tokenizer=config.tokenizer, lowercase=config.lowercase, min_count=config.min_count,
+        max_size=config.max_size)
+    if tokens is not None and level == "word":
+        config.tokenizer, config.lowercase = tokens.tokenizer or "regexp", tokens.lowercase
     with output_lock(output), tempfile.TemporaryDirectory(prefix="rnntool-api-") as workdir:
         if paths is None:
-            chars = chars or build_vocab(texts=[text], level="char")
-            ids = chars.encode(text)
+            tokens = tokens or build_vocab(texts=[text], level=level, **words)
+            ids = tokens.encode(text)
             source: dict = {}
         else:
             ids_path = os.path.join(workdir, "ids.npy")
-            if chars is None:
-                chars = vocablib.build_and_encode(paths, ids_path, "char", encoding=encoding,
-                                                  errors=errors)
+            if tokens is None:
+                tokens = vocablib.build_and_encode(paths, ids_path, level, encoding=encoding,
+                                                   errors=errors, **words)
             else:
-                vocablib.encode_files(paths, chars, ids_path, encoding=encoding,
+                vocablib.encode_files(paths, tokens, ids_path, encoding=encoding,
                                       errors=errors)
             ids = vocablib.load_ids(ids_path)
             source = {"files": [os.path.abspath(p) for p in paths]}
-        summary = fit(ids, chars, config, output,
-                      progress=_reporter("train charlm", quiet),
-                      extra_settings={"source": source})
+        summary = train_lm(kind, ids, tokens, config, output,
+                           progress=_reporter(f"train {kind}", quiet),
+                           extra_settings={"source": source})
         del ids  # the memory map, before its directory goes
+    return {**summary, "output": output}
+
+
+def train_tagger(train, output="tagger.pt", *, dev=None, quiet: bool = False,
+                 on_error: str = "error", encoding: str = "utf-8", errors: str = "strict",
+                 **settings) -> dict:
+    """Train a sequence tagger, as ``rnntool train tagger`` does; write the checkpoint with
+    the best development score (entity F1 for BIO tags, else token accuracy) to ``output``.
+
+    ``train`` and ``dev``: tagged files (a path or a list of paths: CoNLL or word/TAG), or
+    lists of ``(words, tags)`` pairs. ``settings``: the fields of
+    ``rnntool.settings.TaggerSettings`` (``hidden``, ``embed``, ``chars``, ``epochs``, ...).
+    """
+    from rnntool import tagging
+    from rnntool.console import warn
+    from rnntool.guard import output_lock
+    from rnntool.settings import TaggerSettings
+    from rnntool.train import train_tagger as fit
+
+    config = _settings(TaggerSettings, settings, "train_tagger")
+
+    def data(value):
+        paths = _paths(value)
+        if paths is not None:
+            return tagging.read_tagged(paths, config.format, encoding=encoding, errors=errors,
+                                       on_error=on_error, warn=warn), paths
+        pairs = [(list(words), list(tags)) for words, tags in value]
+        if any(len(w) != len(t) or not w for w, t in pairs):
+            raise RnnToolError("every (words, tags) pair needs as many tags as words, and "
+                               "at least one word")
+        return tagging.TaggedData([w for w, _ in pairs], [t for _, t in pairs], "slash"), []
+
+    train_data, paths = data(train)
+    dev_data = data(dev)[0] if dev is not None else None
+    output = _output(output)
+    with output_lock(output):
+        summary = fit(train_data, dev_data, config, output,
+                      progress=_reporter("train tagger", quiet),
+                      extra_settings={"train": [os.path.abspath(p) for p in paths]})
+    return {**summary, "output": output}
+
+
+def train_forecast(series, output="forecast.pt", *, target=None, columns=None,
+                   quiet: bool = False, encoding: str = "utf-8", errors: str = "strict",
+                   **settings) -> dict:
+    """Train a forecaster on a numeric series, as ``rnntool train forecast`` does; write the
+    checkpoint with the lowest held-out mean absolute error to ``output``.
+
+    ``series``: a series file (a path or a list of paths: CSV or whitespace columns, header
+    optional) or an array [steps, columns] of numbers (columns then named 1, 2, ...).
+    ``target``, ``columns``: the column to forecast and the input columns, by name or
+    number from 1. ``settings``: the fields of ``rnntool.settings.ForecastSettings``
+    (``window``, ``horizon``, ``hidden``, ``epochs``, ...).
+    """
+    import numpy as np
+
+    from rnntool import series as serieslib
+    from rnntool.guard import output_lock
+    from rnntool.settings import ForecastSettings
+    from rnntool.train import train_forecast as fit
+
+    config = _settings(ForecastSettings, {**settings, "target": target,
+                                          "columns": None if columns is None
+                                          else list(columns)}, "train_forecast")
+    paths = _paths(series)
+    if paths is not None:
+        read = serieslib.read_series(paths, encoding=encoding, errors=errors)
+    else:
+        values = np.asarray(series, dtype=np.float64)
+        values = values.reshape(len(values), -1)
+        if not np.isfinite(values).all():
+            raise RnnToolError("the series must hold finite numbers only")
+        read = serieslib.Series(values, [str(i + 1) for i in range(values.shape[1])],
+                                values.shape[1] - 1)
+    chosen = serieslib.select(read, target, config.columns)
+    output = _output(output)
+    with output_lock(output):
+        summary = fit(chosen, config, output, layout=serieslib.layout(read, chosen),
+                      progress=_reporter("train forecast", quiet),
+                      extra_settings={"train": [os.path.abspath(p) for p in paths or []]})
     return {**summary, "output": output}
 
 
@@ -461,7 +576,7 @@ def load(path) -> "Model":
 class Model:
     """A loaded checkpoint, ready to use.
 
-    Attributes: ``kind`` (``"charlm"``, ``"tree"`` or ``"sentiment"``), ``path``,
+    Attributes: ``kind`` (``"charlm"``, ``"wordlm"``, ``"tree"``, ``"sentiment"``, ...), ``path``,
     ``config`` (the model's shape), ``vocab`` (its ``Vocab``), ``training`` (the training
     record: settings, history, best scores; without the resume state), ``labels`` (the class
     labels by class id, as strings; None for a char-LM) and ``module`` (the ``torch.nn.Module``,
@@ -482,15 +597,17 @@ class Model:
         self.config: dict = dict(checkpoint["model"]["config"])
         self.training: dict = {key: value for key, value in checkpoint["training"].items()
                                if key != "resume"}
-        self.vocab = ckpt.restore_vocab(checkpoint, path)
+        self.vocab = ckpt.restore_vocab(checkpoint, path) if checkpoint["vocab"] else None
         self.module = ckpt.restore_model(checkpoint, path)
         self.labels: list[str] | None = (class_labels(self.kind, self.training)
-                                         if self.kind in KINDS else None)
+                                         if self.kind in KINDS and self.kind != "forecast"
+                                         else None)
 
     def __repr__(self) -> str:
-        return (f"<rnntool.Model {self.kind} from {self.path!r}: {len(self.vocab):,} "
-                f"{self.vocab.level}s" + (f", labels {self.labels}" if self.labels else "")
-                + ">")
+        words = (f": {len(self.vocab):,} {self.vocab.level}s" if self.vocab is not None
+                 else "")
+        return (f"<rnntool.Model {self.kind} from {self.path!r}{words}"
+                + (f", labels {self.labels}" if self.labels else "") + ">")
 
     # char-LMs ----------------------------------------------------------------------------
     def stream(self, seed: str | None = None, length: int = 200, *,
@@ -509,9 +626,9 @@ class Model:
 
         from rnntool.sampling import default_prime, generate
 
-        if self.kind != "charlm":
+        if self.kind not in ("charlm", "wordlm"):
             raise CheckpointError(f"{self.path}: this is a {self.kind} checkpoint; sampling "
-                                  f"needs a charlm checkpoint (use predict)")
+                                  f"needs a language model, charlm or wordlm (use predict)")
         if not isinstance(length, int) or length < 0:
             raise RnnToolError(f"length must be a whole number of characters, not {length!r}")
         if not temperature > 0:
@@ -548,10 +665,34 @@ class Model:
         ``shape``, ``factor``, ``collapse_unary``) and labels its root; a sentence classifier
         reads the words, tokenized as its training data was. A blank or malformed item is an
         InputError naming it (``item N``); a char-LM checkpoint is a CheckpointError.
+
+        A tagger takes sentences (a string of words separated by spaces, or a list of words)
+        and gives each one's tags (a list of strings). A forecaster takes the recent steps
+        of a series (numbers [steps, inputs], the columns it was trained on, at least
+        ``window`` steps) and gives the next ``horizon`` values of its target (a list of
+        floats).
         """
+        if self.kind == "tagger":
+            return self._tag(items)
+        if self.kind == "forecast":
+            from rnntool.predicting import forecast_values
+            return [float(v) for v in forecast_values(self.module, self.training["series"],
+                                                      _numbers(items))]
         single, rows = self._probability_rows(items, input, shape, factor, collapse_unary)
         labels = [self.labels[int(row.argmax())] for row in rows]
         return labels[0] if single else labels
+
+    def _tag(self, items):
+        from rnntool.predicting import tag_sentences
+        from rnntool.vocab import Vocab
+
+        single = isinstance(items, str)  # one sentence; a list holds several
+        sentences = [items] if single else list(items)
+        words = [s.split() if isinstance(s, str) else [str(w) for w in s] for s in sentences]
+        record = self.training["tagger"]
+        chars = Vocab.from_dict(record["chars"]) if record["chars"] else None
+        tagged = tag_sentences(self.module, self.vocab, chars, list(record["tags"]), words)
+        return tagged[0] if single else tagged
 
     def probabilities(self, items, *, input: str = "auto", shape: str = "right",
                       factor: str = "right", collapse_unary: bool = True):
@@ -661,21 +802,33 @@ class Model:
         ``data``: a file (a path) of the kind ``rnntool eval`` reads, or in memory: for a
         tree model a list of labelled ``Tree`` objects; for a sentence classifier a list of
         ``(label, text)`` pairs or labelled trees (``input``: the file's line format, as
-        ``--input``). A char-LM takes a file or ``text=`` (a string) and reports its loss in
-        nats and bits per character.
+        ``--input``). A language model takes a file or ``text=`` (a string) and reports its
+        loss (and bits per character, or perplexity). A forecaster takes a series file or an
+        array [steps, inputs] of the columns it was trained on, and reports its errors next
+        to the naive last-value forecast's. A tagger takes a tagged file (CoNLL or word/TAG)
+        or a list of ``(words, tags)`` pairs, and reports token accuracy and, for BIO(ES)
+        tags, entity precision, recall and F1.
         """
-        if (data is None) == (text is None) or (text is not None and self.kind != "charlm"):
-            raise TypeError("evaluate() needs data, or for a char-LM text= (one of them)")
-        if self.kind == "charlm":
+        language_model = self.kind in ("charlm", "wordlm")
+        if (data is None) == (text is None) or (text is not None and not language_model):
+            raise TypeError("evaluate() needs data, or for a language model text= (one of "
+                            "them)")
+        if language_model:
             report = self._evaluate_text(data, text, encoding, errors)
         elif self.kind == "tree":
             report = self._evaluate_trees(data, encoding, errors)
+        elif self.kind == "forecast":
+            report = self._evaluate_series(data, encoding, errors)
+        elif self.kind == "tagger":
+            report = self._evaluate_tagged(data, encoding, errors)
         else:
             report = self._evaluate_sentences(data, input, encoding, errors)
         report["checkpoint"] = self.path
         return report
 
     def _evaluate_text(self, path, text, encoding: str, errors: str) -> dict:
+        import math
+
         import numpy as np
 
         from rnntool import text as textio
@@ -689,9 +842,43 @@ class Model:
         if len(ids) < 2:
             raise InputError(f"{name}: too little text to evaluate on")
         loss = lm_loss(self.module, ids)
-        return {"kind": "charlm", "characters": int(len(ids)),
-                "unknown_characters": int(np.count_nonzero(ids == UNK)),
+        unknown = int(np.count_nonzero(ids == UNK))
+        if self.kind == "wordlm":
+            return {"kind": "wordlm", "words": int(len(ids)), "unknown_words": unknown,
+                    "loss": loss, "perplexity": math.exp(min(loss, 700))}
+        return {"kind": "charlm", "characters": int(len(ids)), "unknown_characters": unknown,
                 "loss": loss, "bits_per_character": bits(loss)}
+
+    def _evaluate_tagged(self, data, encoding: str, errors: str) -> dict:
+        from rnntool import tagging
+        from rnntool.predicting import tag_sentences
+        from rnntool.vocab import Vocab
+
+        if _is_path(data):
+            read = tagging.read_tagged([os.fspath(data)], encoding=encoding, errors=errors)
+            words, gold = read.words, read.tags
+        else:
+            words = [list(w) for w, _ in data]
+            gold = [list(t) for _, t in data]
+        record = self.training["tagger"]
+        chars = Vocab.from_dict(record["chars"]) if record["chars"] else None
+        predicted = tag_sentences(self.module, self.vocab, chars, list(record["tags"]), words)
+        return {"kind": "tagger", **tagging.tagging_report(gold, predicted)}
+
+    def _evaluate_series(self, data, encoding: str, errors: str) -> dict:
+        from rnntool import series
+        from rnntool.evaluate import forecast_report
+        from rnntool.text import display_name
+
+        record = self.training["series"]
+        if _is_path(data):
+            name = display_name(os.fspath(data))
+            values = series.read_like([os.fspath(data)], record["layout"], encoding=encoding,
+                                      errors=errors).values
+        else:
+            import numpy as np
+            name, values = "the data", np.asarray(data, dtype=np.float64)
+        return forecast_report(self.module, record, values, name)
 
     def _evaluate_trees(self, data, encoding: str, errors: str) -> dict:
         from rnntool import trees

@@ -7,7 +7,7 @@ code from the file::
     format     "rnntool-checkpoint"        version  FORMAT_VERSION
     kind       "charlm", ...               rnntool  the version that wrote it
     model      {"config": {...}, "state_dict": {...}}
-    vocab      Vocab.to_dict()
+    vocab      Vocab.to_dict() ({} for a kind that reads no text: forecast)
     training   {"settings", "step", "epoch", "elapsed", "history", the best validation
                 figure and "best_step", "data_digest", and "resume": the latest weights,
                 optimizer and random states and the loop's position, to go on from}
@@ -47,7 +47,7 @@ def new(kind: str, model, vocab, training: dict, state_dict: dict | None = None)
             "rnntool": __version__,
             "model": {"config": dict(model.config),
                       "state_dict": model.state_dict() if state_dict is None else state_dict},
-            "vocab": vocab.to_dict(), "training": training}
+            "vocab": {} if vocab is None else vocab.to_dict(), "training": training}
 
 
 def load(path: str, kind: str | None = None) -> dict:
@@ -119,11 +119,16 @@ def restore_vocab(checkpoint: dict, path: str = "<checkpoint>"):
         raise CheckpointError(f"{path}: damaged checkpoint: bad vocabulary ({exc})") from None
 
 
-#: The figure each kind keeps its best checkpoint by, and whether higher is better.
-BEST_FIGURES = {"charlm": ("best_val_loss", False), "tree": ("best_dev_root_accuracy", True),
-                "sentiment": ("best_dev_accuracy", True)}
+#: The figures each kind may keep its best checkpoint by (the first the record holds), and
+#: whether higher is better.
+BEST_FIGURES = {"charlm": (("best_val_loss",), False), "wordlm": (("best_val_loss",), False),
+                "tree": (("best_dev_root_accuracy",), True),
+                "sentiment": (("best_dev_accuracy",), True),
+                "tagger": (("best_dev_entity_f1", "best_dev_accuracy"), True),
+                "forecast": (("best_val_mae",), False)}
 #: What each kind counts as it trains.
-SEEN = {"charlm": "tokens_seen", "tree": "trees_seen", "sentiment": "sentences_seen"}
+SEEN = {"charlm": "tokens_seen", "wordlm": "tokens_seen", "tree": "trees_seen",
+        "sentiment": "sentences_seen", "tagger": "sentences_seen", "forecast": "windows_seen"}
 
 
 def describe(data: dict, path: str) -> dict:
@@ -132,12 +137,15 @@ def describe(data: dict, path: str) -> dict:
     kind = data.get("kind")
     training = data["training"]
     state = data["model"].get("state_dict", {})
-    parameters = sum(int(t.numel()) for t in state.values() if hasattr(t, "numel"))
+    shared = {(t.data_ptr(), tuple(t.shape)): t for t in state.values() if hasattr(t, "numel")}
+    parameters = sum(int(t.numel()) for t in shared.values())  # tied weights count once
     vocab = data["vocab"]
-    metric, higher = BEST_FIGURES.get(kind, (None, None))
+    keys, higher = BEST_FIGURES.get(kind, ((), None))
+    metric = next((key for key in keys if key in training), None)
     settings = {k: v for k, v in training.get("settings", {}).items()
                 if k not in ("command", "argv")}
     seen_key = SEEN.get(kind)
+    labels = training.get("labels") or (training.get("tagger") or {}).get("tags")
     from rnntool.metrics import metrics_path
     metrics = metrics_path(path)
     return {
@@ -150,9 +158,8 @@ def describe(data: dict, path: str) -> dict:
         "vocabulary": {"level": vocab.get("level"), "size": len(vocab.get("tokens", [])),
                        "lowercase": bool(vocab.get("lowercase", False)),
                        "tokenizer": vocab.get("tokenizer")},
-        "labels": training.get("labels"),
-        "classes": training.get("classes", len(training["labels"])
-                                if isinstance(training.get("labels"), list) else None),
+        "labels": labels,
+        "classes": training.get("classes", len(labels) if isinstance(labels, list) else None),
         "training": {
             "steps": training.get("step"), "epoch": training.get("epoch"),
             "elapsed_seconds": training.get("elapsed"),

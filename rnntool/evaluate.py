@@ -183,3 +183,30 @@ def sentence_report(model, vocab, labels: list[str], tokens: list[list[str]],
         row["label"] = classes[row["class"]]
     return {"kind": "sentiment", "labels": classes,
             "view": "binary" if binary else "labels", "sentences": scores}
+
+
+def forecast_report(model, series_record: dict, values: np.ndarray, name: str) -> dict:
+    """A forecaster scored on every window of ``values`` ([steps, inputs], the trained
+    columns, in the series' units): mean absolute and root-mean-square error of its
+    forecasts and of the naive forecast that repeats the last value (``rnntool eval``)."""
+    import torch
+    from rnntool.errors import InputError
+    from rnntool.series import Normalizer, forecast_scores, make_windows
+
+    window, horizon = int(series_record["window"]), int(series_record["horizon"])
+    target = int(series_record["target"])
+    scaler = Normalizer.from_dict(series_record["normalizer"])
+    x, y = make_windows(scaler.apply(np.asarray(values, dtype=np.float64)), target, window,
+                        horizon)
+    if not len(x):
+        raise InputError(f"{name}: {len(values)} steps, too few for one window of {window} "
+                         f"and {horizon} to forecast")
+    model.eval()
+    with torch.no_grad():
+        predicted = torch.cat([model(torch.from_numpy(x[i:i + 1024]))
+                               for i in range(0, len(x), 1024)]).numpy().astype(np.float64)
+    scores = forecast_scores(scaler.invert_target(predicted, target),
+                             scaler.invert_target(y.astype(np.float64), target),
+                             scaler.invert_target(x[:, -1, target].astype(np.float64), target))
+    return {"kind": "forecast", "target": series_record["names"][target], "steps": len(values),
+            **scores}

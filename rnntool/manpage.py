@@ -136,6 +136,36 @@ FILES: dict[tuple[str, ...], list[tuple[str, str]]] = {
          "whenever the development accuracy improves; without --dev, written at the end."),
         _METRICS_FILE,
     ],
+    ("train", "wordlm"): [
+        ("CKPT (-o, --output)",
+         _CKPT_FORMAT.replace("(`charlm`)", "(`wordlm`)") + " Rewritten atomically whenever "
+         "the validation loss improves."),
+        ("FILE (--vocab)",
+         "A word-level vocabulary file, as written by `rnntool vocab --level word`."),
+        ("IDS.npy (--data)",
+         _IDS_FORMAT + " Written by `rnntool vocab --level word --encode`; memory-mapped."),
+        _METRICS_FILE,
+    ],
+    ("train", "tagger"): [
+        ("FILES, FILE (--dev)",
+         "Tagged sentences: CoNLL columns (a token a line, the token first and its tag last, "
+         "a blank line between sentences, `-DOCSTART-` lines and `# ` comments skipped), or "
+         "a sentence a line of word/TAG items split at the last `/`."),
+        ("CKPT (-o, --output)",
+         _CKPT_FORMAT.replace("(`charlm`)", "(`tagger`)") + " It also holds the tags and the "
+         "character vocabulary."),
+        _METRICS_FILE,
+    ],
+    ("train", "forecast"): [
+        ("FILES",
+         "A numeric series: one time step a line, numbers in columns separated by commas or "
+         "whitespace, an optional first line of column names; blank lines and lines "
+         "starting with `#` skipped. Every value must be a finite number."),
+        ("CKPT (-o, --output)",
+         _CKPT_FORMAT.replace("(`charlm`)", "(`forecast`)") + " It also holds the column "
+         "layout and the standardization statistics."),
+        _METRICS_FILE,
+    ],
     ("info",): [
         ("CKPT", "A checkpoint written by any `rnntool train` command."),
         ("standard output",
@@ -153,24 +183,28 @@ FILES: dict[tuple[str, ...], list[tuple[str, str]]] = {
          "value, step), last_validation, throughput, throughput_unit, settings."),
     ],
     ("predict",): [
-        ("CKPT", "A checkpoint written by `rnntool train tree` or `rnntool train sentiment`."),
+        ("CKPT", "A checkpoint written by `rnntool train tree`, `train sentiment`, `train "
+                 "tagger` or `train forecast`."),
         ("FILES",
-         "One item a line: a bracketed tree (its labels are ignored) or a raw sentence."),
+         "For a tree model or sentence classifier, one item a line: a bracketed tree (its "
+         "labels are ignored) or a raw sentence (or a tsv or fastText line); for a tagger, "
+         "sentences as raw text, CoNLL or word/TAG; for a forecaster, a series."),
     ],
     ("eval",): [
         ("CKPT",
-         "A checkpoint written by `rnntool train tree`, `train sentiment` or `train charlm`; "
-         "its kind decides what FILE must hold."),
+         "A checkpoint written by any `rnntool train` command; its kind decides what FILE "
+         "must hold."),
         ("FILE",
          "For a tree model, labelled bracketed trees, one a line; for a sentence "
          "classifier, labelled lines (label<TAB>text, __label__X text or labelled trees); "
-         "for a char-LM, text."),
+         "for a language model, text; for a tagger, tagged sentences (CoNLL or word/TAG); "
+         "for a forecaster, a series."),
     ],
     ("sample",): [
         ("CKPT",
-         _CKPT_FORMAT + " `rnntool sample` needs a checkpoint of kind charlm and format "
-                        "version 1, as written by `rnntool train charlm`; anything else is "
-                        "refused with a one-line error."),
+         _CKPT_FORMAT + " `rnntool sample` needs a language model (kind charlm or wordlm) "
+                        "of format version 1, as written by `rnntool train charlm` or "
+                        "`train wordlm`; anything else is refused with a one-line error."),
     ],
 }
 
@@ -179,7 +213,10 @@ FILES: dict[tuple[str, ...], list[tuple[str, str]]] = {
 RELATED: dict[tuple[str, ...], list[tuple[str, ...]]] = {
     ("vocab",): [("train", "charlm")],
     ("train", "charlm"): [("vocab",), ("sample",)],
-    ("sample",): [("train", "charlm")],
+    ("sample",): [("train", "charlm"), ("train", "wordlm")],
+    ("train", "wordlm"): [("vocab",), ("sample",)],
+    ("train", "tagger"): [("predict",), ("eval",)],
+    ("train", "forecast"): [("predict",), ("eval",)],
     ("info",): [("report",)],
     ("report",): [("info",)],
 }

@@ -147,10 +147,23 @@ def read_records(path: str, strict: bool = True) -> list[dict]:
 
 
 #: Validation figures, and whether higher is better.
-VALIDATION_FIGURES = {"val_loss": False, "val_bpc": False, "dev_root_accuracy": True,
-                      "dev_all_accuracy": True, "dev_accuracy": True}
+VALIDATION_FIGURES = {"val_loss": False, "val_bpc": False, "val_ppl": False,
+                      "dev_root_accuracy": True, "dev_all_accuracy": True,
+                      "dev_accuracy": True, "dev_entity_f1": True, "val_mae": False,
+                      "val_rmse": False, "naive_mae": False}
 #: The figure each kind keeps its best checkpoint by.
-PRIMARY = {"charlm": "val_loss", "tree": "dev_root_accuracy", "sentiment": "dev_accuracy"}
+PRIMARY = {"charlm": ("val_loss",), "wordlm": ("val_loss",), "tree": ("dev_root_accuracy",),
+           "sentiment": ("dev_accuracy",), "forecast": ("val_mae",),
+           "tagger": ("dev_entity_f1", "dev_accuracy")}
+
+
+def primary_figure(kind: str | None, validations: list[dict]) -> str | None:
+    """The figure a run of ``kind`` keeps its best checkpoint by, among those its
+    validation records hold (a tagger: entity F1 for BIO tags, else token accuracy)."""
+    for figure in PRIMARY.get(kind, ()):
+        if any(figure in v for v in validations):
+            return figure
+    return None
 #: Figures of ``train`` records that can be plotted.
 TRAIN_FIGURES = ("loss", "lr", "throughput")
 
@@ -179,7 +192,7 @@ def summarize(records: list[dict], name: str) -> dict:
     ends = [r for r in records if r["event"] == "end"]
     kind = starts[0].get("kind") if starts else None
     last = records[-1] if records else {}
-    primary = PRIMARY.get(kind)
+    primary = primary_figure(kind, validations)
     scored = [v for v in validations if isinstance(v.get(primary), (int, float))]
     best = None
     if scored:

@@ -1,5 +1,5 @@
-"""Predicting with tree models and sentence classifiers: class probabilities of trees and
-sentences, and the output records of ``rnntool predict``.
+"""Predicting with tree models, sentence classifiers and forecasters: class probabilities
+of trees and sentences, forecasts of series, and the output records of ``rnntool predict``.
 
 Both the command line (``rnntool.cli.predict``) and the Python API (``rnntool.api``) predict
 through here, so they give the same numbers for the same input. Tree models get one
@@ -20,7 +20,7 @@ from rnntool.console import warn as console_warn
 from rnntool.errors import CheckpointError
 
 BATCH_LINES = 256  # items predicted together; output still follows input item by item
-KINDS = ("tree", "sentiment")
+KINDS = ("tree", "sentiment", "tagger", "forecast")
 HIDDEN = 0xF0000  # labels are drawn spelt in private-use characters from here, then coloured
 
 
@@ -28,9 +28,10 @@ def check_kind(kind: str, path: str, hint: str = "rnntool sample") -> None:
     """CheckpointError unless a checkpoint of ``kind`` can predict (a tree model or a
     sentence classifier); ``hint`` names what a char-LM is used with instead."""
     if kind not in KINDS:
-        raise CheckpointError(f"{path}: this is a {kind} checkpoint; predict needs a tree "
-                              f"or sentiment checkpoint" +
-                              (f" (a char-LM generates text: {hint})" if kind == "charlm"
+        raise CheckpointError(f"{path}: this is a {kind} checkpoint; predict needs a "
+                              f"{', '.join(KINDS[:-1])} or {KINDS[-1]} checkpoint" +
+                              (f" (a language model generates text: {hint})"
+                               if kind in ("charlm", "wordlm")
                                else ""))
 
 
@@ -48,9 +49,11 @@ def chunks(items: Iterable, size: int = BATCH_LINES) -> Iterator[list]:
 
 def class_labels(kind: str, training: dict) -> list[str]:
     """The class labels of a checkpoint's model, by class id: a sentence classifier's own
-    labels, a tree model's class ids as text ("0", "1", ...)."""
+    labels, a tagger's tags, a tree model's class ids as text ("0", "1", ...)."""
     if kind == "sentiment":
         return [str(label) for label in training["labels"]]
+    if kind == "tagger":
+        return [str(tag) for tag in training["tagger"]["tags"]]
     return [str(c) for c in range(int(training["classes"]))]
 
 
@@ -209,3 +212,52 @@ def draw(tree, labels: list[str], colours: list[str] | None = None) -> str:
         return f"\x1b[{colours[int(label.split()[0])]}m{label}\x1b[0m"
     return re.sub(f"[{chr(HIDDEN)}-{chr(HIDDEN + 127)}]+", paint,
                   trees.pretty(relabel(tree, hidden)))
+
+
+def forecast_values(model, series_record: dict, values, where: str = "the series"):
+    """The forecaster's next ``horizon`` values of the target column after the last
+    ``window`` steps of ``values`` ([steps, inputs] in the series' units, the columns the
+    model was trained on), in the series' units."""
+    import numpy as np
+    import torch
+    from rnntool.errors import InputError
+    from rnntool.series import Normalizer
+
+    window, target = int(series_record["window"]), int(series_record["target"])
+    if len(values) < window:
+        raise InputError(f"{where}: {len(values)} steps; the model forecasts from the last "
+                         f"{window}")
+    scaler = Normalizer.from_dict(series_record["normalizer"])
+    history = scaler.apply(np.asarray(values[-window:], dtype=np.float64))
+    with torch.no_grad():
+        predicted = model(torch.from_numpy(history.astype(np.float32))[None])[0].numpy()
+    return scaler.invert_target(predicted.astype(np.float64), target)
+
+
+def tag_sentences(model, vocab, chars, tags: list[str], sentences: list[list[str]],
+                  batch_size: int = 128) -> list[list[str]]:
+    """The tagger's tag of every word of ``sentences`` (an empty sentence gets no tags);
+    ``vocab`` and ``chars`` are its word and character vocabularies (``chars`` None without
+    a character encoder)."""
+    import torch
+    from rnntool.tagging import encode_batch
+
+    lower = vocab.lowercase
+    result: list[list[str]] = [[] for _ in sentences]
+    filled = [i for i, s in enumerate(sentences) if s]
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        for start in range(0, len(filled), batch_size):
+            chunk = filled[start:start + batch_size]
+            words = [sentences[i] for i in chunk]
+            batch = encode_batch(
+                [vocab.ids_of([w.lower() for w in s] if lower else s) for s in words], None,
+                [[chars.ids_of(list(w)) for w in s] for s in words] if chars is not None
+                else None)
+            best = model(batch["ids"], batch["lengths"], batch.get("chars"),
+                         batch.get("char_lengths")).argmax(-1)
+            for row, i in enumerate(chunk):
+                result[i] = [tags[t] for t in best[row, :len(sentences[i])].tolist()]
+    model.train(was_training)
+    return result

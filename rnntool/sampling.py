@@ -13,7 +13,7 @@ import warnings
 from typing import Iterator
 
 from rnntool.errors import RnnToolError
-from rnntool.vocab import BOS, PAD, UNK
+from rnntool.vocab import BOS, EOS, PAD, UNK
 
 
 def describe_chars(chars: list[str]) -> str:
@@ -22,7 +22,10 @@ def describe_chars(chars: list[str]) -> str:
 
 def default_prime(vocab) -> str:
     """What to prime with when the user gives no seed: a line end, if the text had one,
-    else its most frequent token."""
+    else its most frequent token; nothing for a word model (which starts as after a line
+    end anyway)."""
+    if vocab.level == "word":
+        return ""
     if "\n" in vocab.index:
         return "\n"
     return vocab.tokens[vocab.num_reserved]
@@ -33,24 +36,49 @@ def generate(model, vocab, prime: str, length: int, *, temperature: float = 1.0,
              generator=None) -> Iterator[str]:
     """An iterator over ``length`` tokens (as text) continuing ``prime``.
 
-    ``temperature`` divides the logits; ``top_k`` keeps the k most likely tokens;
+    For a word model the prime is split into words as the training text was, and the
+    model first reads a line end (``</s>``), as before every line of its text; the words
+    come as text to write after the prime (a space before each word but the first of a
+    line, a line end for ``</s>``). ``temperature`` divides the logits; ``top_k`` keeps the k most likely tokens;
     ``greedy`` always takes the most likely one. Reserved tokens are never produced.
     The arguments are checked here, before anything is generated, so a caller can reject a
     bad prime before writing anything. While the iterator is suspended between tokens,
     torch's oneDNN switch stays off (see ``single_step_mode``); it is restored when the
     iterator ends or is closed.
     """
-    if not prime:
+    words = vocab.level == "word"
+    if not prime and not words:
         raise RnnToolError("the prime text is empty")
     unknown = vocab.unknown_in(prime)
     if unknown:
+        more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        if words:
+            raise RnnToolError(f"the seed holds words the model's vocabulary lacks (or keeps "
+                               f"only as <unk>): {', '.join(map(repr, unknown[:10]))}{more}")
         raise RnnToolError(f"the seed holds characters the model's vocabulary lacks: "
-                           f"{describe_chars(unknown[:10])}"
-                           + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""))
+                           f"{describe_chars(unknown[:10])}{more}")
     if not temperature > 0:
         raise RnnToolError("--temperature must be positive (use --greedy for the most likely text)")
+    if words:
+        import numpy as np
+        ids = np.concatenate([np.array([EOS], dtype=np.int64), vocab.encode(prime)])
+        return _spaced(_stream(model, vocab, ids, length, temperature, top_k, greedy,
+                               generator), prime)
     return _stream(model, vocab, vocab.encode(prime), length, temperature, top_k, greedy,
                    generator)
+
+
+def _spaced(words: Iterator[str], prime: str) -> Iterator[str]:
+    """Words as text to follow ``prime``: a space before each but the first of a line, a
+    line end for ``</s>``."""
+    line_start = not prime or prime.endswith("\n")
+    for word in words:
+        if word == "</s>":
+            yield "\n"
+            line_start = True
+        else:
+            yield word if line_start else " " + word
+            line_start = False
 
 
 def _stream(model, vocab, prime_ids, length, temperature, top_k, greedy, generator):

@@ -80,6 +80,34 @@ class CharLMSettings:
 
 
 @dataclass
+class WordLMSettings(CharLMSettings):
+    """Every setting of a word-level language-model run: the char-LM's, with defaults for
+    words, and how the text becomes words."""
+
+    embed: int = 200
+    hidden: int = 200
+    dropout: float = 0.2
+    seq_len: int = 35
+    batch_size: int = 20
+    tie: bool = False             # the output layer shares the embedding (embed == hidden)
+    # words: as `rnntool vocab --level word` makes them
+    tokenizer: str = "regexp"
+    lowercase: bool = False
+    min_count: int = 1            # rarer words become <unk>
+    max_size: int | None = None   # at most this many vocabulary entries (reserved included)
+
+    def check(self) -> None:
+        super().check()
+        if self.tie and self.embed != self.hidden:
+            raise RnnToolError(f"--tie needs --embed equal to --hidden (they are {self.embed} "
+                               f"and {self.hidden})")
+        if self.tokenizer not in ("regexp", "treebank", "whitespace"):
+            raise RnnToolError(f"unknown tokenizer {self.tokenizer!r}")
+        if self.min_count < 1 or (self.max_size is not None and self.max_size < 5):
+            raise RnnToolError("--min-count must be at least 1 and --max-size at least 5")
+
+
+@dataclass
 class TreeSettings:
     """Every setting of a tree-model (recursive network) training run."""
 
@@ -178,6 +206,95 @@ class SentimentSettings:
             raise RnnToolError(f"unknown input format {self.format!r}")
         for name in ("layers", "hidden", "embed", "batch_size", "epochs", "min_count",
                      "log_every"):
+            if getattr(self, name) < 1:
+                raise RnnToolError(f"--{name.replace('_', '-')} must be at least 1")
+        if not 0.0 <= self.dropout < 1.0:
+            raise RnnToolError("--dropout must be in [0, 1)")
+        if self.lr <= 0:
+            raise RnnToolError("--lr must be positive")
+        if self.max_time is not None and self.max_time <= 0:
+            raise RnnToolError("--max-time must be positive")
+
+
+@dataclass
+class ForecastSettings:
+    """Every setting of a time-series forecaster's training run."""
+
+    # data
+    target: str | None = None     # the column to forecast (name or number; default: last)
+    columns: list | None = None   # input columns (default: all)
+    window: int = 48              # steps of history per forecast
+    horizon: int = 1              # steps forecast at once
+    val_frac: float = 0.2         # the held-out tail, for validation
+    # model
+    cell: str = "lstm"
+    layers: int = 2
+    hidden: int = 64
+    dropout: float = 0.0
+    # optimization (Adam)
+    lr: float = 0.003
+    weight_decay: float = 0.0
+    clip: float = 1.0
+    batch_size: int = 32
+    # length of the run: whichever limit comes first
+    epochs: int = 20
+    max_time: float | None = None
+    random_seed: int = 0
+    log_every: int = 50         # steps per training record in CKPT.metrics.jsonl
+
+    def check(self) -> None:
+        if self.cell not in ("lstm", "gru", "rnn"):
+            raise RnnToolError(f"unknown cell {self.cell!r}")
+        for name in ("window", "horizon", "layers", "hidden", "batch_size", "epochs",
+                     "log_every"):
+            if getattr(self, name) < 1:
+                raise RnnToolError(f"--{name.replace('_', '-')} must be at least 1")
+        if not 0.0 < self.val_frac < 1.0:
+            raise RnnToolError("--val-frac must be between 0 and 1")
+        if not 0.0 <= self.dropout < 1.0:
+            raise RnnToolError("--dropout must be in [0, 1)")
+        if self.lr <= 0:
+            raise RnnToolError("--lr must be positive")
+        if self.max_time is not None and self.max_time <= 0:
+            raise RnnToolError("--max-time must be positive")
+
+
+@dataclass
+class TaggerSettings:
+    """Every setting of a sequence tagger's training run."""
+
+    # data
+    format: str = "auto"          # auto, conll or slash
+    lowercase: bool = False       # fold words to lower case (characters keep their case)
+    min_count: int = 1            # rarer training words map to <unk>
+    # model
+    cell: str = "lstm"
+    layers: int = 1
+    hidden: int = 100
+    embed: int = 100
+    bidirectional: bool = True
+    chars: bool = False           # a character BiLSTM of each word, for unknown words
+    char_embed: int = 25
+    char_hidden: int = 25
+    dropout: float = 0.3
+    # optimization (Adam; the word embeddings are updated lazily, see rnntool.optim)
+    lr: float = 0.002
+    weight_decay: float = 0.0
+    clip: float = 5.0
+    batch_size: int = 32
+    # length of the run: whichever limit comes first
+    epochs: int = 10
+    max_time: float | None = None
+    random_seed: int = 0
+    log_every: int = 50         # steps per training record in CKPT.metrics.jsonl
+
+    def check(self) -> None:
+        if self.cell not in ("lstm", "gru", "rnn"):
+            raise RnnToolError(f"unknown cell {self.cell!r}")
+        if self.format not in ("auto", "conll", "slash"):
+            raise RnnToolError(f"unknown input format {self.format!r}")
+        for name in ("layers", "hidden", "embed", "char_embed", "char_hidden", "batch_size",
+                     "epochs", "min_count", "log_every"):
             if getattr(self, name) < 1:
                 raise RnnToolError(f"--{name.replace('_', '-')} must be at least 1")
         if not 0.0 <= self.dropout < 1.0:

@@ -1,26 +1,26 @@
-"""The training loops: character-level language models, recursive tree models and sequence
-classifiers.
+"""The training loops of every model kind.
 
-``train_charlm`` runs stateful truncated BPTT: the batch rows are contiguous streams, the
-recurrent state is carried from batch to batch (detached, so gradients stop at the batch
-border) and reset at each pass over the data; Adam with a warmup + cosine learning-rate
-schedule; gradient clipping by global norm; validation on the held-out tail at a fixed
-step interval, saving the checkpoint whenever validation loss improves.
+``train_lm`` (``train_charlm``, ``train_wordlm``) runs stateful truncated BPTT over
+characters or words: the batch rows are contiguous streams, the recurrent state is carried
+from batch to batch (detached, so gradients stop at the batch border) and reset at each
+pass over the data; Adam with a warmup + cosine learning-rate schedule; gradient clipping
+by global norm; validation on the held-out tail at a fixed step interval, saving the
+checkpoint whenever validation loss improves.
 
-``train_tree`` trains a recursive network on labelled binary trees: shuffled minibatches,
-each evaluated level by level; Adagrad or Adam with weight decay; clipping; validation each
-epoch, keeping the checkpoint with the best development root accuracy.
-
-``train_sentiment`` trains a sequence classifier on labelled sentences: length-bucketed,
-packed minibatches; Adam (embedding rows updated lazily); clipping; validation each epoch,
-keeping the checkpoint with the best development accuracy.
+The other kinds share one epoch loop (``fit_epochs``): shuffled or length-bucketed
+minibatches, one clipped optimizer step each, validation after each epoch keeping the best
+checkpoint. ``train_tree``: recursive networks on labelled binary trees, each batch
+evaluated level by level (Adagrad or Adam); ``train_sentiment``: sequence classifiers on
+labelled sentences, packed (Adam, embedding rows updated lazily); ``train_tagger``: a tag
+for every word, packed; ``train_forecast``: windows of a numeric series to its next values.
 
 Under ``torchrun`` every loop runs as one rank of a distributed group (``group``, see
 ``rnntool.distributed``): each rank computes its share of every global batch (a block of
-the char-LM's streams; every N-th sentence or tree of a batch) through DistributedDataParallel,
-the ranks agree after each step on the batch's loss, the clock and signals, every rank
-validates, and only rank 0 reports progress and writes files. Not here: reading text
-(``rnntool.text``), the checkpoint format (``rnntool.checkpoint``), the command line.
+a language model's streams; every N-th sentence, tree or window of a batch) through
+DistributedDataParallel, the ranks agree after each step on the batch's loss, the clock
+and signals, every rank validates, and only rank 0 reports progress and writes files.
+Not here: reading data (``rnntool.text``, ``labelled``, ``tagging``, ``series``), the
+checkpoint format (``rnntool.checkpoint``), the command line.
 """
 
 from __future__ import annotations
@@ -243,11 +243,41 @@ def reseed_rank(group: Group, seed: int, step: int) -> None:
         torch.manual_seed((seed * 1_000_003 + group.rank * 7919 + step) % 2 ** 63)
 
 
-def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, *,
-                 resume: dict | None = None, resume_path: str = "", group: Group = SINGLE,
-                 progress: ProgressReporter | None = None,
-                 extra_settings: dict | None = None, metrics: bool = True) -> dict:
-    """Train a char-LM on the encoded corpus ``ids`` and write the best checkpoint to ``output``.
+def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str,
+                 **options) -> dict:
+    """Train a char-LM on the encoded corpus ``ids`` (see ``train_lm``)."""
+    return train_lm("charlm", ids, vocab, settings, output, **options)
+
+
+def train_wordlm(ids: np.ndarray, vocab, settings, output: str, **options) -> dict:
+    """Train a word-level language model on the encoded corpus ``ids``, whose line ends are
+    ``</s>`` tokens as the word vocabulary encodes them (see ``train_lm``); ``settings``
+    is a ``WordLMSettings``."""
+    return train_lm("wordlm", ids, vocab, settings, output, **options)
+
+
+def describe_loss(kind: str, loss: float) -> str:
+    """A language model's loss as people read it: nats and bits per character, or nats per
+    word and perplexity."""
+    if kind == "charlm":
+        return f"{loss:.4f} nats/char ({bits(loss):.4f} bits/char)"
+    return f"{loss:.4f} nats/word (perplexity {math.exp(min(loss, 700)):.2f})"
+
+
+def validation_figures(kind: str, loss: float) -> dict:
+    """What a language model's validation records hold: the loss in nats, and bits per
+    character or perplexity."""
+    if kind == "charlm":
+        return {"val_loss": loss, "val_bpc": bits(loss)}
+    return {"val_loss": loss, "val_ppl": math.exp(min(loss, 700))}
+
+
+def train_lm(kind: str, ids: np.ndarray, vocab, settings: CharLMSettings, output: str, *,
+             resume: dict | None = None, resume_path: str = "", group: Group = SINGLE,
+             progress: ProgressReporter | None = None,
+             extra_settings: dict | None = None, metrics: bool = True) -> dict:
+    """Train a language model of ``kind`` (charlm, wordlm) on the encoded corpus ``ids``
+    and write the best checkpoint to ``output``.
 
     ``resume``: a loaded checkpoint of a run on the same ``ids`` and settings to continue
     exactly where it stopped (``resume_path`` names it in messages). ``metrics``: write the
@@ -259,7 +289,7 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
     import torch
     import torch.nn.functional as F
     from rnntool.data import StreamBatches
-    from rnntool.models import CharLM
+    from rnntool.models import LanguageModel
 
     settings.check()
     if settings.batch_size % group.world_size:
@@ -268,10 +298,13 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
                            f"{group.world_size}")
     torch.manual_seed(settings.random_seed)
     train_ids, val_ids = split_train_val(ids, settings.val_frac)
+    noun = "characters" if kind == "charlm" else "words"
+    unit = "chars" if kind == "charlm" else "words"
     batches = StreamBatches(train_ids, settings.batch_size, settings.seq_len, "training text",
-                            "characters")
-    model = CharLM(len(vocab), embed=settings.embed, hidden=settings.hidden,
-                   layers=settings.layers, cell=settings.cell, dropout=settings.dropout)
+                            noun)
+    model = LanguageModel(len(vocab), embed=settings.embed, hidden=settings.hidden,
+                          layers=settings.layers, cell=settings.cell, dropout=settings.dropout,
+                          tie=getattr(settings, "tie", False))
     net = group.wrap(model)
     params = list(model.parameters())
     optimizer = torch.optim.Adam(params, lr=settings.lr)
@@ -281,13 +314,13 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
     total_steps = min(limits)  # infinite only when --max-time alone ends the run
     eval_every = settings.validation_interval(0 if val_ids is None else len(val_ids))
     is_main = group.is_main
-    reporter = progress or ProgressReporter("train charlm", enabled=is_main)
+    reporter = progress or ProgressReporter(f"train {kind}", enabled=is_main)
 
     record = {"settings": {**dataclasses.asdict(settings), **(extra_settings or {})},
               "step": 0, "epoch": 0.0, "tokens_seen": 0, "elapsed": 0.0,
               "best_val_loss": None, "best_step": None, "history": [],
               "data_digest": data_digest(ids, vocab.tokens)}
-    saver = Checkpointer("charlm", model, vocab, optimizer, record, output, is_main)
+    saver = Checkpointer(kind, model, vocab, optimizer, record, output, is_main)
     step, state = 0, None
     running, running_n = 0.0, 0
     train_seconds = 0.0
@@ -299,7 +332,7 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
     reseed_rank(group, settings.random_seed, step)
     sync = StepSync(group)
     clock = 0.0  # rank 0's elapsed share of --max-time, as of the last step
-    log = RunLog("charlm", settings, record, output, "chars", enabled=is_main and metrics,
+    log = RunLog(kind, settings, record, output, unit, enabled=is_main and metrics,
                  resume_step=None if position is None else step)
     saver.metrics = log.metrics
 
@@ -320,7 +353,7 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
                   f"validating on the last {len(val_ids):,} every {eval_every} steps")
     reporter.message(f"{'resuming at step ' + str(step) + ': ' if resume else ''}training a "
                      f"{settings.layers}x{settings.hidden} {settings.cell} on "
-                     f"{len(train_ids):,} characters ({len(batches)} batches of "
+                     f"{len(train_ids):,} {noun} ({len(batches)} batches of "
                      f"{settings.batch_size}x{settings.seq_len} a pass), {validation}")
     with reporter, StopSignals(grace=2.0 if group.distributed else 0.0) as stop, log:
         while True:
@@ -337,15 +370,15 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
                 message = f"step {step}: train loss {train_loss:.4f}"
                 if val_ids is not None:
                     val_loss = group.broadcast([lm_loss(model, val_ids)])[0]
-                    entry.update(val_loss=val_loss, val_bpc=bits(val_loss))
-                    message += f", validation loss {val_loss:.4f} nats/char ({bits(val_loss):.4f} bits/char)"
+                    figures = validation_figures(kind, val_loss)
+                    entry.update(figures)
+                    message += f", validation loss {describe_loss(kind, val_loss)}"
                 record["history"].append(entry)
                 record.update(step=step, epoch=entry["epoch"], elapsed=entry["elapsed"])
                 if val_ids is not None:
                     best = record["best_val_loss"]
                     improved = math.isfinite(val_loss) and (best is None or val_loss < best)
-                    log.validation(entry["epoch"], improved, val_loss=val_loss,
-                                   val_bpc=bits(val_loss))
+                    log.validation(entry["epoch"], improved, **figures)
                     if not math.isfinite(val_loss):
                         raise stopped(val_loss)
                     if improved:
@@ -386,7 +419,7 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
             record["tokens_seen"] += int(count)
             done = max(done, step / total_steps)
             reporter.update(done, [f"step {step}", f"loss {value:.3f}",
-                                   f"{format_rate(record['tokens_seen'] / max(train_seconds, 1e-9))} chars/s",
+                                   f"{format_rate(record['tokens_seen'] / max(train_seconds, 1e-9))} {unit}/s",
                                    f"lr {lr:.2e}"])
             if stop_now:
                 record.update(step=step, epoch=round(step / len(batches), 4),
@@ -401,13 +434,12 @@ def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str, 
         save()  # the best model, and the final state to go on from
     summary = {"steps": step, "best_val_loss": record["best_val_loss"], "elapsed": elapsed,
                "tokens_seen": record["tokens_seen"], "saved_step": record["best_step"],
-               "train_chars_per_second": record["tokens_seen"] / max(train_seconds, 1e-9)}
+               f"train_{unit}_per_second": record["tokens_seen"] / max(train_seconds, 1e-9)}
     summary_line = (f"done: {step} steps in {format_duration(elapsed)}, "
-                    f"{format_rate(summary['train_chars_per_second'])} chars/s")
+                    f"{format_rate(summary[f'train_{unit}_per_second'])} {unit}/s")
     if record["best_val_loss"] is not None:
-        summary_line += (f"; best validation loss {record['best_val_loss']:.4f} nats/char "
-                         f"({bits(record['best_val_loss']):.4f} bits/char) at step "
-                         f"{record['best_step']}")
+        summary_line += (f"; best validation loss {describe_loss(kind, record['best_val_loss'])}"
+                         f" at step {record['best_step']}")
     reporter.message(summary_line + f"; model in {output}")
     return summary
 
@@ -517,18 +549,18 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
         return (root, {"dev_root_accuracy": root, "dev_all_accuracy": every},
                 f"dev root accuracy {root:.4f}, all nodes {every:.4f}")
 
-    summary = fit_classifier(model, saver, settings, epoch_batches, order_rng, step_loss,
+    summary = fit_epochs(model, saver, settings, epoch_batches, order_rng, step_loss,
                              validate if dev_trees else None, reporter, unit="trees",
                              best_key="best_dev_root_accuracy", position=position,
                              metrics=metrics, group=group)
     return {**summary, "classes": classes}
 
 
-def fit_classifier(model, saver: Checkpointer, settings, epoch_batches, data_rng, step_loss,
+def fit_epochs(model, saver: Checkpointer, settings, epoch_batches, data_rng, step_loss,
                    validate, reporter: ProgressReporter, *, unit: str, best_key: str,
                    position: dict | None = None, metrics: bool = True,
-                   group: Group = SINGLE) -> dict:
-    """The epoch loop of the classifiers (tree and sequence models).
+                   group: Group = SINGLE, higher_is_better: bool = True) -> dict:
+    """The epoch loop of the tree models, sentence classifiers, taggers and forecasters.
 
     Each epoch: ``step_loss(indices)`` -> ``(loss summed over the loss terms, number of
     terms)`` for this rank's share of every batch of
@@ -536,7 +568,8 @@ def fit_classifier(model, saver: Checkpointer, settings, epoch_batches, data_rng
     ``get_state`` and ``set_state``), one optimizer step each (clipped to
     ``settings.clip``; the loss is the mean over the whole batch's terms, whatever the number
     of ranks); then ``validate()`` -> ``(score, history fields, message)``, and the
-    checkpoint is saved whenever the score beats ``record[best_key]``. Stops after
+    checkpoint is saved whenever the score beats ``record[best_key]`` (is higher, or with
+    ``higher_is_better=False`` lower). Stops after
     ``settings.epochs``, mid-epoch at ``settings.max_time``, or at SIGINT/SIGTERM (then it
     saves and raises ``Interrupted``); saves once more at the end. ``position``: where a
     resumed run goes on from. Keeps the record's step, epoch, elapsed, ``{unit}_seen`` and
@@ -620,7 +653,8 @@ def fit_classifier(model, saver: Checkpointer, settings, epoch_batches, data_rng
                 score, fields, text = validate()
                 entry.update(fields)
                 message += ", " + text
-                improved = record[best_key] is None or score > record[best_key]
+                improved = record[best_key] is None or (
+                    score > record[best_key] if higher_is_better else score < record[best_key])
                 log.validation(finished_part, improved, **fields)
             else:
                 log.flush(finished_part)
@@ -745,8 +779,207 @@ def train_sentiment(train_data, dev_data, settings, output: str, *, vocab=None,
         accuracy = group.broadcast([float((predicted == dev_targets).mean())])[0]
         return accuracy, {"dev_accuracy": accuracy}, f"dev accuracy {accuracy:.4f}"
 
-    summary = fit_classifier(model, saver, settings, batches.epoch, batches, step_loss,
+    summary = fit_epochs(model, saver, settings, batches.epoch, batches, step_loss,
                              validate if dev_ids else None, reporter, unit="sentences",
                              best_key="best_dev_accuracy", position=position,
                              metrics=metrics, group=group)
     return {**summary, "classes": classes}
+
+
+def train_forecast(series, settings, output: str, *, resume: dict | None = None,
+                   resume_path: str = "", group: Group = SINGLE,
+                   progress: ProgressReporter | None = None,
+                   extra_settings: dict | None = None, metrics: bool = True,
+                   layout: dict | None = None) -> dict:
+    """Train a forecaster on ``series`` (``rnntool.series.Series``): windows of
+    ``settings.window`` steps of every input column predict the next ``settings.horizon``
+    values of the target column. The last ``settings.val_frac`` of the steps is held out;
+    each epoch is validated on it (mean absolute error in the series' units, next to the
+    naive forecast that repeats the last value), keeping the checkpoint with the lowest
+    error. Columns are standardized with statistics of the training part, stored in the
+    checkpoint with ``layout`` (``rnntool.series.layout``) so that predict and eval read new
+    files the same way. ``resume``, ``group``, ``metrics`` as for ``train_charlm``.
+    """
+    import torch
+    from rnntool.models.forecast import ForecastModel
+    from rnntool.series import Normalizer, forecast_scores, make_windows, split_tail
+
+    settings.check()
+    torch.manual_seed(settings.random_seed)
+    train_part, heldout = split_tail(series.values, settings.val_frac, settings.window,
+                                     settings.horizon)
+    scaler = (Normalizer.from_dict(resume["training"]["series"]["normalizer"])
+              if resume is not None else Normalizer().fit(train_part))
+    target = series.target
+    x, y = make_windows(scaler.apply(train_part), target, settings.window, settings.horizon)
+    val_x, val_y = make_windows(scaler.apply(heldout), target, settings.window,
+                                settings.horizon)
+    x, y = torch.from_numpy(x), torch.from_numpy(y)
+    model = ForecastModel(len(series.names), settings.horizon, target, hidden=settings.hidden,
+                          layers=settings.layers, cell=settings.cell, dropout=settings.dropout)
+    optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr,
+                                 weight_decay=settings.weight_decay)
+    net = group.wrap(model)
+    is_main = group.is_main
+    reporter = progress or ProgressReporter("train forecast", enabled=is_main)
+    record = {"settings": {**dataclasses.asdict(settings), **(extra_settings or {})},
+              "series": {"names": list(series.names), "target": target,
+                         "window": settings.window, "horizon": settings.horizon,
+                         "normalizer": scaler.to_dict(), "layout": layout or {}},
+              "step": 0, "epoch": 0, "windows_seen": 0, "elapsed": 0.0,
+              "best_val_mae": None, "best_step": None, "history": [],
+              "data_digest": data_digest(np.ascontiguousarray(series.values), series.names)}
+    saver = Checkpointer("forecast", model, None, optimizer, record, output, is_main)
+    position = saver.restore(resume, resume_path)
+    order_rng = torch.Generator().manual_seed(settings.random_seed)
+    n = len(x)
+    reporter.message(f"{'resuming at step ' + str(position['step']) + ': ' if position else ''}"
+                     f"training a {settings.layers}x{settings.hidden} {settings.cell} "
+                     f"forecaster of {series.names[target]!r} ({settings.horizon} step"
+                     f"{'s' if settings.horizon != 1 else ''} ahead, from {settings.window} "
+                     f"steps of {len(series.names)} column{'s' if len(series.names) != 1 else ''})"
+                     f" on {n:,} windows; validating on the last {len(heldout) - settings.window:,}"
+                     f" steps ({len(val_x):,} windows) each epoch")
+
+    def epoch_batches():
+        order = torch.randperm(n, generator=order_rng).tolist()
+        return [order[i:i + settings.batch_size] for i in range(0, n, settings.batch_size)]
+
+    def step_loss(indices):
+        return ForecastModel.loss_sum(net(x[indices]), y[indices])
+
+    def validate():
+        model.eval()
+        with torch.no_grad():
+            predicted = model(torch.from_numpy(val_x)).numpy()
+        model.train()
+        truth = scaler.invert_target(val_y, target)
+        last = scaler.invert_target(val_x[:, -1, target], target)
+        scores = forecast_scores(scaler.invert_target(predicted, target), truth, last)
+        mae, rmse = group.broadcast([scores["mae"], scores["rmse"]])
+        return (mae, {"val_mae": mae, "val_rmse": rmse, "naive_mae": scores["naive_mae"]},
+                f"held-out MAE {mae:.4g} (naive last value {scores['naive_mae']:.4g}), "
+                f"RMSE {rmse:.4g}")
+
+    summary = fit_epochs(model, saver, settings, epoch_batches, order_rng, step_loss,
+                             validate, reporter, unit="windows", best_key="best_val_mae",
+                             position=position, metrics=metrics, group=group,
+                             higher_is_better=False)
+    return summary
+
+
+def char_vocab(words_lists):
+    """The character vocabulary of the words of ``words_lists``."""
+    import collections
+    from rnntool.vocab import Vocab
+    counts = collections.Counter(c for words in words_lists for word in words for c in word)
+    return Vocab.from_counts(counts, "char")
+
+
+def train_tagger(train_data, dev_data, settings, output: str, *, resume: dict | None = None,
+                 resume_path: str = "", group: Group = SINGLE,
+                 progress: ProgressReporter | None = None,
+                 extra_settings: dict | None = None, metrics: bool = True) -> dict:
+    """Train a sequence tagger on ``train_data`` (``rnntool.tagging.TaggedData``): a tag for
+    every word. Sentences of similar length are batched together and run packed. Each epoch
+    is validated on ``dev_data`` (if given): token accuracy, and for BIO(ES) tags the
+    entity F1, which then chooses the checkpoint (token accuracy otherwise). The word and
+    character vocabularies and the tags are kept in the checkpoint. ``resume``, ``group``,
+    ``metrics`` as for ``train_charlm``.
+    """
+    import torch
+    from rnntool.data import LengthBatches
+    from rnntool.models.tagger import TaggerModel
+    from rnntool.optim import RowSparseOptimizer
+    from rnntool.predicting import tag_sentences
+    from rnntool.tagging import encode_batch, is_bio, tag_vocabulary, tagging_report
+    from rnntool.vocab import Vocab
+
+    settings.check()
+    if not train_data.words:
+        raise RnnToolError("there are no training sentences")
+    torch.manual_seed(settings.random_seed)
+    if resume is not None:
+        vocab = checkpoint.restore_vocab(resume, resume_path)
+        tagger = resume["training"]["tagger"]
+        tags = list(tagger["tags"])
+        chars = Vocab.from_dict(tagger["chars"]) if tagger["chars"] else None
+    else:
+        words = [[w.lower() for w in s] for s in train_data.words] if settings.lowercase \
+            else train_data.words
+        vocab = word_vocab(words, min_count=settings.min_count, tokenizer="whitespace",
+                           lowercase=settings.lowercase)
+        tags = tag_vocabulary(train_data.tags)
+        chars = char_vocab(train_data.words) if settings.chars else None
+    tag_of = {tag: i for i, tag in enumerate(tags)}
+    dev_words = dev_gold = None
+    if dev_data is not None and dev_data.words:
+        unseen = sorted({t for s in dev_data.tags for t in s} - set(tags))
+        if unseen:
+            raise RnnToolError(f"the development data holds tag {unseen[0]!r}, which no "
+                               f"training sentence has")
+        dev_words, dev_gold = dev_data.words, dev_data.tags
+    entity_scored = dev_gold is not None and is_bio(t for s in train_data.tags for t in s)
+
+    def word_ids(sentence):
+        return vocab.ids_of([w.lower() for w in sentence] if settings.lowercase else sentence)
+
+    sequences = [word_ids(s) for s in train_data.words]
+    tag_ids = [np.array([tag_of[t] for t in s], dtype=np.int64) for s in train_data.tags]
+    char_ids = ([[chars.ids_of(list(w)) for w in s] for s in train_data.words]
+                if chars is not None else None)
+    batches = LengthBatches(sequences, np.zeros(len(sequences), dtype=np.int64),
+                            settings.batch_size, seed=settings.random_seed)
+    model = TaggerModel(len(vocab), len(tags), embed=settings.embed, hidden=settings.hidden,
+                        layers=settings.layers, cell=settings.cell,
+                        bidirectional=settings.bidirectional, dropout=settings.dropout,
+                        char_vocab_size=len(chars) if chars is not None else 0,
+                        char_embed=settings.char_embed, char_hidden=settings.char_hidden)
+    optimizer = RowSparseOptimizer(model, model.embedding, "adam", settings.lr,
+                                   settings.weight_decay)
+    net = group.wrap(model)
+    is_main = group.is_main
+    reporter = progress or ProgressReporter("train tagger", enabled=is_main)
+    best_key = "best_dev_entity_f1" if entity_scored else "best_dev_accuracy"
+    record = {"settings": {**dataclasses.asdict(settings), **(extra_settings or {})},
+              "tagger": {"tags": tags, "chars": chars.to_dict() if chars else None,
+                         "fmt": train_data.fmt},
+              "step": 0, "epoch": 0, "sentences_seen": 0, "elapsed": 0.0,
+              best_key: None, "best_step": None, "history": [],
+              "data_digest": data_digest(sequences, tag_ids, vocab.tokens)}
+    saver = Checkpointer("tagger", model, vocab, optimizer, record, output, is_main)
+    position = saver.restore(resume, resume_path)
+    n, tokens = len(sequences), sum(len(s) for s in sequences)
+    reporter.message(f"{'resuming at step ' + str(position['step']) + ': ' if position else ''}"
+                     f"training a {settings.layers}x{settings.hidden} "
+                     f"{'bidirectional ' if settings.bidirectional else ''}{settings.cell} "
+                     f"tagger ({len(tags)} tags{', character encoder' if chars else ''}) on "
+                     f"{n:,} sentences ({tokens:,} words, {len(vocab):,} distinct); "
+                     + (f"validating on {len(dev_words):,} sentences each epoch" if dev_words
+                        else "no validation"))
+
+    def step_loss(indices):
+        batch = encode_batch([sequences[i] for i in indices], [tag_ids[i] for i in indices],
+                             [char_ids[i] for i in indices] if char_ids is not None else None)
+        logits = net(batch["ids"], batch["lengths"], batch.get("chars"),
+                     batch.get("char_lengths"))
+        return TaggerModel.loss_sum(logits, batch["tags"])
+
+    def validate():
+        predicted = tag_sentences(model, vocab, chars, tags, dev_words)
+        report = tagging_report(dev_gold, predicted)
+        accuracy = report["token_accuracy"]
+        fields = {"dev_accuracy": accuracy}
+        text = f"dev token accuracy {accuracy:.4f}"
+        if entity_scored and report["entities"] is not None:
+            fields["dev_entity_f1"] = report["entities"]["f1"]
+            text += f", entity F1 {report['entities']['f1']:.4f}"
+        values = group.broadcast(list(fields.values()))
+        fields = dict(zip(fields, values))
+        score = fields.get("dev_entity_f1", fields["dev_accuracy"])
+        return score, fields, text
+
+    summary = fit_epochs(model, saver, settings, batches.epoch, batches, step_loss,
+                         validate if dev_words else None, reporter, unit="sentences",
+                         best_key=best_key, position=position, metrics=metrics, group=group)
+    return {**summary, "tags": tags}

@@ -191,8 +191,8 @@ def test_charlm_errors_and_evaluate(charlm, lm_text, tmp_path):
         model.sample("\u2603 snowman", length=5)
     with pytest.raises(RnnToolError, match="temperature"):
         model.sample("The", temperature=0)
-    with pytest.raises(CheckpointError, match="charlm checkpoint; predict needs a tree or "
-                                              "sentiment checkpoint"):
+    with pytest.raises(CheckpointError, match="charlm checkpoint; predict needs a tree, "
+                                              "sentiment, tagger or forecast checkpoint"):
         model.predict(["the film"])
     report = model.evaluate(text=lm_text[-5000:])
     assert report["kind"] == "charlm" and report["characters"] == 5000
@@ -289,7 +289,7 @@ def test_tree_model_evaluate_and_errors(tree_model, treebank):
         model.predict(["the film", "(3 (2 a"])
     with pytest.raises(TypeError, match="item 1"):
         model.predict([3])
-    with pytest.raises(CheckpointError, match="sampling needs a charlm checkpoint"):
+    with pytest.raises(CheckpointError, match="sampling needs a language model, charlm or wordlm"):
         model.sample("x")
     with pytest.raises(InputError, match="label '7' is not a class"):
         model.evaluate([rnntool.parse_tree("(7 (2 a) (3 b))")])

@@ -87,16 +87,18 @@ Examples:
   rnntool sample model.pt --seed "The " | head
   rnntool train sentiment reviews.tsv --dev dev.tsv -o sentiment.pt
   rnntool predict sentiment.pt < reviews.txt > labels.txt
+  rnntool report model.pt sentiment.pt
 """)
 @click.version_option(__version__, "-V", "--version", prog_name="rnntool")
 def cli() -> None:
     """Train and run recurrent and recursive neural networks on text.
 
     Each stage reads files or stdin and writes files or stdout, so stages compose in
-    pipelines: build a vocabulary, train a character-level language model, stream samples,
-    turn sentences into binary trees, train recursive networks on them or recurrent
-    classifiers on labelled lines, predict and evaluate. `rnntool COMMAND --help` and the
-    man pages (rnntool-COMMAND(1)) describe each command.
+    pipelines: build a vocabulary, train a character- or word-level language model, stream
+    samples, turn sentences into binary trees, train recursive networks on them, recurrent
+    classifiers on labelled lines, taggers on tagged sentences or forecasters on numeric
+    series, predict and evaluate, look back at runs with info and report. `rnntool COMMAND
+    --help` and the man pages (rnntool-COMMAND(1)) describe each command.
     """
 
 

@@ -40,7 +40,12 @@ def command(checkpoint, data, as_json, input_format, encoding, decode_errors):
     (`rnntool train sentiment`) reads labelled lines (label<TAB>text, __label__X text or
     labelled trees): accuracy, macro-F1, per-class precision, recall and F1, and the
     confusion matrix. A char-LM (`rnntool train charlm`) reads text: loss in nats and bits
-    per character.
+    per character; a word-level LM (`rnntool train wordlm`): loss in nats per word and
+    perplexity. A tagger (`rnntool train tagger`) reads tagged sentences (CoNLL or
+    word/TAG): token accuracy, per-tag scores and, for BIO(ES) tags, entity precision,
+    recall and F1. A forecaster (`rnntool train forecast`) reads a series and forecasts
+    every window of it: mean absolute and root-mean-square error, next to those of the
+    naive forecast that repeats the last value.
 
     On a terminal the report is drawn as tables; piped or redirected, it is aligned plain
     text.
@@ -66,6 +71,33 @@ def format_report(report: dict) -> str:
                   f"loss: {report['loss']:.4f} nats/char ({report['bits_per_character']:.4f} "
                   f"bits/char)"]
         return "\n".join(lines) + "\n"
+    if report["kind"] == "tagger":
+        lines += [f"sentences: {report['sentences']}, tokens: {report['tokens']}",
+                  f"token accuracy: {report['token_accuracy']:.4f}"]
+        entities = report["entities"]
+        if entities is not None:
+            lines.append(f"entities: precision {entities['precision']:.4f}, recall "
+                         f"{entities['recall']:.4f}, F1 {entities['f1']:.4f} ({entities['gold']} "
+                         f"gold, {entities['predicted']} predicted, {entities['correct']} "
+                         f"correct)")
+        lines += tag_lines(report["per_tag"], "tags")
+        if entities is not None:
+            lines += tag_lines(entities["per_type"], "entity types")
+        return "\n".join(lines) + "\n"
+    if report["kind"] == "forecast":
+        skill = report["mae_skill"]
+        lines += [f"target: {report['target']}, {report['windows']} windows of "
+                  f"{report['steps']} steps, horizon {report['horizon']}",
+                  f"MAE: {report['mae']:.6g} (naive last value {report['naive_mae']:.6g}"
+                  + (f", skill {skill:.4f})" if skill is not None else ")"),
+                  f"RMSE: {report['rmse']:.6g} (naive last value {report['naive_rmse']:.6g})",
+                  "MAE by step ahead: " + " ".join(f"{v:.4g}" for v in report["mae_by_step"])]
+        return "\n".join(lines) + "\n"
+    if report["kind"] == "wordlm":
+        lines += [f"words: {report['words']} ({report['unknown_words']} <unk>), line ends "
+                  f"included", f"loss: {report['loss']:.4f} nats/word (perplexity "
+                  f"{report['perplexity']:.2f})"]
+        return "\n".join(lines) + "\n"
     if report["kind"] == "sentiment":
         scores = report["sentences"]
         lines += [f"sentences: {scores['count']}, classes: {len(report['labels'])}"
@@ -85,6 +117,14 @@ def format_report(report: dict) -> str:
                      f"accuracy {view['all_accuracy']:.4f}")
     lines += class_lines(roots, [str(c) for c in range(report["classes"])], "roots", "root ")
     return "\n".join(lines) + "\n"
+
+
+def tag_lines(scores: dict, title: str) -> list[str]:
+    """Per-tag (or per-entity-type) precision, recall, F1 and support as aligned lines."""
+    width = max([5] + [len(name) for name in scores])
+    return ["", f"by {title}:", f"{'tag':>{width}}  precision  recall      f1  support"] + [
+        f"{name:>{width}}  {row['precision']:9.4f}  {row['recall']:6.4f}  {row['f1']:6.4f}  "
+        f"{row['support']:7d}" for name, row in scores.items()]
 
 
 def class_lines(scores: dict, names: list[str], by: str, of: str) -> list[str]:
@@ -115,6 +155,49 @@ def print_tables(report: dict, out) -> None:
             table.add_column(name, justify="right")
         table.add_row(str(report["characters"]), str(report["unknown_characters"]),
                       f"{report['loss']:.4f}", f"{report['bits_per_character']:.4f}")
+        out.print(table)
+        return
+    if report["kind"] == "tagger":
+        summary = Table(title=title)
+        entities = report["entities"]
+        names = ["sentences", "tokens", "token accuracy"]
+        values = [str(report["sentences"]), str(report["tokens"]),
+                  f"{report['token_accuracy']:.4f}"]
+        if entities is not None:
+            names += ["entity precision", "entity recall", "entity F1"]
+            values += [f"{entities[k]:.4f}" for k in ("precision", "recall", "f1")]
+        for name in names:
+            summary.add_column(name, justify="right")
+        summary.add_row(*values)
+        out.print(summary)
+        for scores, what in ((report["per_tag"], "tag"),
+                             ((entities or {}).get("per_type"), "entity type")):
+            if not scores:
+                continue
+            table = Table(title=f"by {what}")
+            for name in (what, "precision", "recall", "f1", "support"):
+                table.add_column(name, justify="right")
+            for name, row in scores.items():
+                table.add_row(name, f"{row['precision']:.4f}", f"{row['recall']:.4f}",
+                              f"{row['f1']:.4f}", str(row["support"]))
+            out.print(table)
+        return
+    if report["kind"] == "forecast":
+        table = Table(title=title)
+        for name in ("target", "windows", "horizon", "MAE", "naive MAE", "RMSE",
+                     "naive RMSE"):
+            table.add_column(name, justify="right")
+        table.add_row(report["target"], str(report["windows"]), str(report["horizon"]),
+                      *(f"{report[k]:.6g}" for k in ("mae", "naive_mae", "rmse",
+                                                      "naive_rmse")))
+        out.print(table)
+        return
+    if report["kind"] == "wordlm":
+        table = Table(title=title)
+        for name in ("words", "<unk>", "loss (nats/word)", "perplexity"):
+            table.add_column(name, justify="right")
+        table.add_row(str(report["words"]), str(report["unknown_words"]),
+                      f"{report['loss']:.4f}", f"{report['perplexity']:.2f}")
         out.print(table)
         return
     if report["kind"] == "sentiment":

@@ -51,9 +51,10 @@ def sections(facts: dict) -> list[tuple[str, list[tuple[str, str]]]]:
     """The description as titled lists of (name, value), for text and tables alike."""
     training = facts["training"]
     best = training["best"]
+    vocabulary = (f"{facts['vocabulary']['size']:,} {facts['vocabulary']['level']} tokens"
+                  if facts["vocabulary"]["level"] else "- (reads numbers)")
     summary = [("kind", facts["kind"]), ("parameters", f"{facts['model']['parameters']:,}"),
-               ("vocabulary", f"{facts['vocabulary']['size']:,} {facts['vocabulary']['level']}"
-                              f" tokens"),
+               ("vocabulary", vocabulary),
                ("file", f"{facts['size_bytes']:,} bytes, written by rnntool "
                         f"{facts['rnntool']}" if facts["size_bytes"] is not None else "-")]
     if facts.get("labels"):

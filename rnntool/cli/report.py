@@ -20,13 +20,15 @@ Examples:
 @click.argument("runs", metavar="RUN...", nargs=-1, required=True,
                 type=click.Path(dir_okay=False))
 @click.option("--metric", "metrics", multiple=True, metavar="NAME",
-              type=click.Choice(["loss", "lr", "throughput", "val_loss", "val_bpc",
-                                 "dev_root_accuracy", "dev_all_accuracy", "dev_accuracy"]),
+              type=click.Choice(["loss", "lr", "throughput", "val_loss", "val_bpc", "val_ppl",
+                                 "dev_root_accuracy", "dev_all_accuracy", "dev_accuracy",
+                                 "dev_entity_f1", "val_mae", "val_rmse", "naive_mae"]),
               help="Figure to plot, one chart each; may be repeated. Training: `loss`, `lr`, "
-                   "`throughput`; validation: `val_loss`, `val_bpc` (charlm), "
-                   "`dev_root_accuracy`, `dev_all_accuracy` (tree), `dev_accuracy` "
-                   "(sentiment). Default: the training loss and each run kind's validation "
-                   "figure.")
+                   "`throughput`; validation: `val_loss` (language models), `val_bpc` "
+                   "(charlm), `val_ppl` (wordlm), `dev_root_accuracy`, `dev_all_accuracy` "
+                   "(tree), `dev_accuracy` (sentiment, tagger), `dev_entity_f1` (tagger), "
+                   "`val_mae`, `val_rmse`, `naive_mae` (forecast). Default: the training "
+                   "loss and each run kind's validation figure.")
 @click.option("--x", "x_axis", type=click.Choice(["step", "epoch", "elapsed"]),
               default="step", show_default=True, help="What the charts' x axis counts.")
 @click.option("--plot", "plot_file", metavar="FILE", type=click.Path(dir_okay=False),
@@ -81,11 +83,10 @@ def command(runs, metrics, x_axis, plot_file, log_y, chart, width, as_json):
 
 def default_metrics(summaries: list[dict]) -> list[str]:
     """The training loss, then each kind's validation figure (once)."""
-    from rnntool.metrics import PRIMARY
     chosen = ["loss"]
     for summary in summaries:
-        figure = PRIMARY.get(summary["kind"])
-        if figure and summary["last_validation"] and figure not in chosen:
+        figure = summary["best"]["metric"] if summary["best"] else None
+        if figure and figure not in chosen:
             chosen.append(figure)
     return chosen
 

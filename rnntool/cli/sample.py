@@ -23,12 +23,12 @@ Examples:
 @click.option("--seed-file", metavar="FILE", type=click.Path(allow_dash=True),
               help="Read the prime text from a file ('-': stdin).")
 @click.option("-n", "--length", type=click.IntRange(min=0), metavar="N", default=500, show_default=True,
-              help="Characters to generate per sample.")
+              help="Characters (words, for a word model) to generate per sample.")
 @click.option("-t", "--temperature", type=click.FloatRange(min=0, min_open=True), metavar="T", default=1.0,
               show_default=True, help="Below 1: safer text; above 1: more surprising text.")
 @click.option("--top-k", type=click.IntRange(min=1), metavar="K", default=None,
-              help="Draw only among the K most likely characters.")
-@click.option("--greedy", is_flag=True, help="Always take the most likely character.")
+              help="Draw only among the K most likely characters (words).")
+@click.option("--greedy", is_flag=True, help="Always take the most likely character (word).")
 @click.option("--num-samples", type=click.IntRange(min=1), metavar="N", default=1, show_default=True,
               help="How many samples; they are separated by an empty line.")
 @click.option("--random-seed", type=RANDOM_SEED, metavar="N", default=None,
@@ -38,14 +38,17 @@ Examples:
 @errors_option
 def command(checkpoint, prime, seed_file, length, temperature, top_k, greedy, num_samples,
             random_seed, encoding, decode_errors):
-    """Generate text from a character-level language model, streaming it to stdout.
+    """Generate text from a language model, streaming it to stdout.
 
-    CKPT is a checkpoint written by `rnntool train charlm`; it holds everything needed.
+    CKPT is a checkpoint written by `rnntool train charlm` or `rnntool train wordlm`; it
+    holds everything needed.
 
-    Each character is written as soon as it is drawn; the hidden state is stepped one
-    character at a time, so every character costs the same. Each sample ends with a
-    newline (added if the text does not end with one). Characters of the prime that the
-    model never saw are an error.
+    Each character (or word) is written as soon as it is drawn; the hidden state is
+    stepped one token at a time, so every token costs the same. A word model writes words
+    separated by spaces and starts a new line where it draws the end of a line (</s>).
+    Each sample ends with a newline (added if the text does not end with one). Characters
+    or words of the prime that the model never saw (for words: that it keeps only as
+    <unk>) are an error.
     """
     from rnntool import checkpoint as ckpt
     from rnntool import text as textio
@@ -61,7 +64,10 @@ def command(checkpoint, prime, seed_file, length, temperature, top_k, greedy, nu
             raise InputError(f"{textio.display_name(seed_file)}: empty file: no prime text")
     if prime == "":
         raise click.UsageError("--seed is empty; leave it out to start at a line start")
-    data = ckpt.load(checkpoint, kind="charlm")
+    data = ckpt.load(checkpoint)
+    if data["kind"] not in ("charlm", "wordlm"):
+        raise ckpt.CheckpointError(f"{checkpoint}: this is a {data['kind']} checkpoint; "
+                                   f"sample needs a language model (charlm or wordlm)")
     model = ckpt.restore_model(data, checkpoint)
     vocab = ckpt.restore_vocab(data, checkpoint)
 

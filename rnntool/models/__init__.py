@@ -7,11 +7,14 @@ Importing this package imports torch.
 
 from __future__ import annotations
 
-from rnntool.models.charlm import CharLM
+from rnntool.models.forecast import ForecastModel
+from rnntool.models.lm import LanguageModel
 from rnntool.models.sentiment import SentimentModel
+from rnntool.models.tagger import TaggerModel
 from rnntool.models.tree import TreeModel
 
-MODELS = {"charlm": CharLM, "tree": TreeModel, "sentiment": SentimentModel}
+MODELS = {"charlm": LanguageModel, "wordlm": LanguageModel, "tree": TreeModel,
+          "sentiment": SentimentModel, "forecast": ForecastModel, "tagger": TaggerModel}
 
 
 def build(kind: str, config: dict):

@@ -1,0 +1,109 @@
+"""The many-to-many sequence tagger: (word embedding [+ character encoder]) -> stacked
+(bi)RNN/LSTM/GRU -> linear, a tag distribution for every token.
+
+Each word is its embedding (id 0 is padding), with ``char_vocab_size > 0`` followed by the
+two final states of a bidirectional LSTM over the word's characters, which gives unseen
+words a representation from their spelling (suffixes, capitals, digits). The sentence is
+read by torch's fused recurrent layers over a packed batch (``pack_padded_sequence``), and
+the characters of the batch's real words are packed too, so each sentence is computed as if
+it were alone: padding is never read. Dropout applies to the token vectors, between layers
+and to the recurrent outputs. Logits at padding positions are meaningless; ``loss_sum``
+ignores them (tag -1).
+
+Not here: reading tagged text and batching (``rnntool.tagging``), training loops, files.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+
+
+class TaggerModel(nn.Module):
+    """A tagger over ``vocab_size`` word ids and ``tags`` tags (the number of them)."""
+
+    def __init__(self, vocab_size: int, tags: int, embed: int = 100, hidden: int = 100,
+                 layers: int = 1, cell: str = "lstm", bidirectional: bool = True,
+                 dropout: float = 0.0, char_vocab_size: int = 0, char_embed: int = 25,
+                 char_hidden: int = 25):
+        super().__init__()
+        if cell not in CELLS:
+            raise ValueError(f"cell must be one of {', '.join(CELLS)}")
+        if min(vocab_size, tags, embed, hidden, layers) < 1:
+            raise ValueError("vocab_size, tags, embed, hidden and layers must be positive")
+        if char_vocab_size < 0 or (char_vocab_size and min(char_embed, char_hidden) < 1):
+            raise ValueError("char_vocab_size must be 0 (no character encoder) or positive, "
+                             "with positive char_embed and char_hidden")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError("dropout must be in [0, 1)")
+        self.config = dict(vocab_size=vocab_size, tags=tags, embed=embed, hidden=hidden,
+                           layers=layers, cell=cell, bidirectional=bidirectional,
+                           dropout=dropout, char_vocab_size=char_vocab_size,
+                           char_embed=char_embed, char_hidden=char_hidden)
+        self.embedding = nn.Embedding(vocab_size, embed, padding_idx=0)
+        token_size = embed
+        if char_vocab_size:
+            self.char_embedding = nn.Embedding(char_vocab_size, char_embed, padding_idx=0)
+            self.char_rnn = nn.LSTM(char_embed, char_hidden, batch_first=True,
+                                    bidirectional=True)
+            token_size += 2 * char_hidden
+        else:
+            self.char_embedding = self.char_rnn = None
+        directions = 2 if bidirectional else 1
+        self.rnn = CELLS[cell](token_size, hidden, layers, batch_first=True,
+                               bidirectional=bidirectional,
+                               dropout=dropout if layers > 1 else 0.0)
+        self.dropout = nn.Dropout(dropout)
+        self.classifier = nn.Linear(directions * hidden, tags)
+
+    def char_vectors(self, chars: torch.Tensor, char_lengths: torch.Tensor,
+                     mask: torch.Tensor) -> torch.Tensor:
+        """[batch, time, 2 char_hidden]: the character encoding of every real word (where
+        ``mask``), zeros at padding positions."""
+        lengths = char_lengths[mask].cpu()
+        packed = pack_padded_sequence(self.char_embedding(chars[mask]), lengths,
+                                      batch_first=True, enforce_sorted=False)
+        _, (h, _) = self.char_rnn(packed)  # h: [2, words, char_hidden]
+        words = torch.cat([h[0], h[1]], dim=1)
+        out = words.new_zeros(*mask.shape, words.shape[1])
+        out[mask] = words
+        return out
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor, chars: torch.Tensor | None = None,
+                char_lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """``ids`` [batch, time] padded word ids, ``lengths`` [batch] (CPU, each at least 1),
+        with a character encoder ``chars`` [batch, time, chars] and ``char_lengths``
+        [batch, time] -> [batch, time, tags] logits."""
+        x = self.embedding(ids)
+        if self.char_rnn is not None:
+            if chars is None or char_lengths is None:
+                raise ValueError("this model reads characters: pass chars and char_lengths")
+            mask = torch.arange(ids.shape[1], device=ids.device)[None, :] < \
+                lengths.to(ids.device)[:, None]
+            x = torch.cat([x, self.char_vectors(chars, char_lengths, mask)], dim=2)
+        packed = pack_padded_sequence(self.dropout(x), lengths.cpu(), batch_first=True,
+                                      enforce_sorted=False)
+        output, _ = self.rnn(packed)
+        padded, _ = pad_packed_sequence(output, batch_first=True, total_length=ids.shape[1])
+        return self.classifier(self.dropout(padded))
+
+    @staticmethod
+    def loss_sum(logits: torch.Tensor, tags: torch.Tensor) -> tuple[torch.Tensor, int]:
+        """``(summed cross-entropy, number of real tokens)`` over the tokens whose tag is
+        not -1 (padding): a distributed run adds these up over its ranks."""
+        tags = tags.to(logits.device)
+        count = int((tags >= 0).sum())
+        if not count:
+            return logits.sum() * 0.0, 0
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tags.reshape(-1),
+                               ignore_index=-1, reduction="sum"), count
+
+    @staticmethod
+    def loss(logits: torch.Tensor, tags: torch.Tensor) -> torch.Tensor:
+        """Mean cross-entropy over the real tokens (zero, with a gradient, when none)."""
+        total, count = TaggerModel.loss_sum(logits, tags)
+        return total / max(count, 1)
