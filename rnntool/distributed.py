@@ -164,6 +164,7 @@ def process_group(group: Group) -> Iterator[Group]:
                            f"{group.world_size} ({first_line(exc)})") from None
     try:
         yield group
+        dist.barrier()  # leave together: no rank tears down while another still works
     except RnnToolError:
         raise
     except (RuntimeError, getattr(dist, "DistBackendError", RuntimeError)) as exc:
