@@ -48,9 +48,16 @@ __all__ = ["build_vocab", "load_vocab", "read_trees", "parse_tree", "train_charl
 # --- argument helpers -----------------------------------------------------------------------
 
 def _numbers(values):
-    """``values`` as a float64 array [steps, columns] (one column for a flat list)."""
+    """``values`` as a float64 array [steps, columns] (one column for a flat list);
+    InputError when they are not numbers, or none at all."""
     import numpy as np
-    array = np.asarray(values, dtype=np.float64)
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError("the series must be numbers, [steps] or [steps, columns]") from None
+    if array.ndim == 0 or not len(array) or array.ndim > 2:
+        raise InputError("the series must be numbers, [steps] or [steps, columns], with at "
+                         "least one step")
     return array.reshape(len(array), -1)
 
 
@@ -403,8 +410,7 @@ def train_forecast(series, output="forecast.pt", *, target=None, columns=None,
     if paths is not None:
         read = serieslib.read_series(paths, encoding=encoding, errors=errors)
     else:
-        values = np.asarray(series, dtype=np.float64)
-        values = values.reshape(len(values), -1)
+        values = _numbers(series)
         if not np.isfinite(values).all():
             raise RnnToolError("the series must hold finite numbers only")
         read = serieslib.Series(values, [str(i + 1) for i in range(values.shape[1])],
@@ -582,8 +588,9 @@ class Model:
     labels by class id, as strings; None for a char-LM) and ``module`` (the ``torch.nn.Module``,
     in eval mode).
 
-    Char-LMs ``sample`` and ``stream`` text; tree models and sentence classifiers
-    ``predict`` labels and ``probabilities``; every kind can ``evaluate`` itself.
+    Language models ``sample`` and ``stream`` text; tree models and sentence classifiers
+    ``predict`` labels and ``probabilities``; taggers ``predict`` tags and forecasters
+    values; every kind can ``evaluate`` itself.
     """
 
     def __init__(self, checkpoint: dict, path: str = "<checkpoint>"):
@@ -782,6 +789,9 @@ class Model:
         from rnntool import predicting
 
         predicting.check_kind(self.kind, self.path, "Model.sample")
+        if self.kind not in ("tree", "sentiment"):
+            raise CheckpointError(f"{self.path}: a {self.kind} has no class probabilities; "
+                                  f"use Model.predict")
         single, found = self._items(items)
         rows: list = []
         if self.kind == "sentiment":
@@ -861,6 +871,12 @@ class Model:
             words = [list(w) for w, _ in data]
             gold = [list(t) for _, t in data]
         record = self.training["tagger"]
+        unknown = sorted({t for tags in gold for t in tags} - set(record["tags"]))
+        if unknown:
+            from rnntool.console import warn
+            warn(f"the data holds {len(unknown)} tag{'s' if len(unknown) > 1 else ''} the "
+                 f"model never learned ({', '.join(map(repr, unknown[:5]))}"
+                 f"{', ...' if len(unknown) > 5 else ''}): its words count as errors")
         chars = Vocab.from_dict(record["chars"]) if record["chars"] else None
         predicted = tag_sentences(self.module, self.vocab, chars, list(record["tags"]), words)
         return {"kind": "tagger", **tagging.tagging_report(gold, predicted)}
@@ -876,8 +892,7 @@ class Model:
             values = series.read_like([os.fspath(data)], record["layout"], encoding=encoding,
                                       errors=errors).values
         else:
-            import numpy as np
-            name, values = "the data", np.asarray(data, dtype=np.float64)
+            name, values = "the data", _numbers(data)
         return forecast_report(self.module, record, values, name)
 
     def _evaluate_trees(self, data, encoding: str, errors: str) -> dict:

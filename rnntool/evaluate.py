@@ -195,7 +195,9 @@ def forecast_report(model, series_record: dict, values: np.ndarray, name: str) -
 
     window, horizon = int(series_record["window"]), int(series_record["horizon"])
     target = int(series_record["target"])
+    from rnntool.predicting import check_columns
     scaler = Normalizer.from_dict(series_record["normalizer"])
+    check_columns(np.asarray(values), series_record, name)
     x, y = make_windows(scaler.apply(np.asarray(values, dtype=np.float64)), target, window,
                         horizon)
     if not len(x):

@@ -7,8 +7,10 @@
     train       one logging interval (every --log-every steps, and before each validation):
                 step, epoch, loss (mean over the interval), lr, elapsed, throughput and
                 throughput_unit (e.g. "chars/s")
-    validation  one validation: step, epoch, elapsed, the kind's figures (val_loss and
-                val_bpc; dev_root_accuracy and dev_all_accuracy; dev_accuracy) and best
+    validation  one validation: step, epoch, elapsed, the kind's figures (charlm:
+                val_loss, val_bpc; wordlm: val_loss, val_ppl; tree: dev_root_accuracy,
+                dev_all_accuracy; sentiment: dev_accuracy; tagger: dev_accuracy and, for
+                BIO tags, dev_entity_f1; forecast: val_mae, val_rmse, naive_mae) and best
                 (true when it is the best so far, i.e. the checkpoint was written)
     end         the run stops: step, elapsed, time, status ("finished", "interrupted",
                 "failed") and, when it failed, the message
@@ -70,21 +72,25 @@ class MetricsLog:
         self._file = None
         self._partial = None  # a new run's file, until its checkpoint is first written
 
-    def open(self, resume_step: int | None = None) -> "MetricsLog":
+    def open(self, resume_step: int | None = None, source: str | None = None) -> "MetricsLog":
         """Start a new run's file (as ``PATH.partial`` until ``commit``), or, resuming at
-        ``resume_step``, keep the records up to that step (rewritten atomically) and
-        append after them."""
+        ``resume_step``, keep the records up to that step of ``source`` (the metrics of
+        the checkpoint resumed from; default: ``PATH``) and append after them. Resuming
+        into the same file rewrites it atomically at once; into another one, it is a
+        partial file until the new checkpoint is written."""
         if not self.enabled:
             return self
-        if resume_step is None:
-            self._partial = self.path + ".partial"
-            self._file = open(self._partial, "w", encoding="utf-8")
-            return self
+        source = self.path if source is None else source
         kept = ""
-        if os.path.exists(self.path):
-            records = [r for r in read_records(self.path, strict=False)
+        if resume_step is not None and os.path.exists(source):
+            records = [r for r in read_records(source, strict=False)
                        if r.get("step", 0) <= resume_step]
             kept = "".join(json.dumps(r) + "\n" for r in records)
+        if resume_step is None or os.path.realpath(source) != os.path.realpath(self.path):
+            self._partial = self.path + ".partial"
+            self._file = open(self._partial, "w", encoding="utf-8")
+            self._file.write(kept)
+            return self
         write_text_atomic(self.path, kept)
         self._file = open(self.path, "a", encoding="utf-8")
         return self

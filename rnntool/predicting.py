@@ -228,6 +228,7 @@ def forecast_values(model, series_record: dict, values, where: str = "the series
         raise InputError(f"{where}: {len(values)} steps; the model forecasts from the last "
                          f"{window}")
     scaler = Normalizer.from_dict(series_record["normalizer"])
+    check_columns(values, series_record, where)
     history = scaler.apply(np.asarray(values[-window:], dtype=np.float64))
     with torch.no_grad():
         predicted = model(torch.from_numpy(history.astype(np.float32))[None])[0].numpy()
@@ -261,3 +262,12 @@ def tag_sentences(model, vocab, chars, tags: list[str], sentences: list[list[str
                 result[i] = [tags[t] for t in best[row, :len(sentences[i])].tolist()]
     model.train(was_training)
     return result
+
+
+def check_columns(values, series_record: dict, where: str) -> None:
+    """InputError unless ``values`` has the columns the forecaster was trained on."""
+    from rnntool.errors import InputError
+    names = list(series_record["names"])
+    if values.ndim != 2 or values.shape[1] != len(names):
+        raise InputError(f"{where}: {values.shape[1] if values.ndim == 2 else 1} columns, "
+                         f"but the model reads {len(names)} ({', '.join(names)})")

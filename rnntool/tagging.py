@@ -68,8 +68,12 @@ def split_items(line: str) -> list[str]:
 
 
 def _lines(path: str, encoding: str, errors: str) -> Iterator[str]:
-    """The lines of ``path`` without their line end (``\\n`` or ``\\r\\n``)."""
+    """The lines of ``path`` without their line end (``\\n`` or ``\\r\\n``) or a leading
+    byte order mark."""
+    first = True
     for chunk in textio.read_line_chunks(path, encoding=encoding, errors=errors):
+        if first:
+            chunk, first = chunk.removeprefix("\ufeff"), False
         pieces = chunk.split("\n")
         if pieces[-1] == "":
             pieces.pop()
@@ -167,6 +171,7 @@ def _conll_sentences(lines: Iterable[str], tagged: bool) -> Iterator[tuple[int, 
     pairs: list[tuple[str, str | None]] = []
     start = 0
     problem: str | None = None
+    width = None  # the columns of the file's first token line: every one must have as many
     for number, line in enumerate(lines, 1):
         items = split_items(line)
         in_sentence = bool(pairs) or problem is not None
@@ -186,7 +191,11 @@ def _conll_sentences(lines: Iterable[str], tagged: bool) -> Iterator[tuple[int, 
         elif len(items) < 2:
             problem = (f"line {number}: only one column ({_quote(items[0])}): a conll line is "
                        f"TOKEN ... TAG, the tag in the last column")
+        elif width is not None and len(items) != width:
+            problem = (f"line {number}: {len(items)} columns where the file's first token "
+                       f"line has {width}: is this tagged CoNLL data?")
         else:
+            width = len(items)
             pairs.append((items[0], items[-1]))
     if pairs or problem is not None:
         yield start, pairs, problem

@@ -40,11 +40,12 @@ from rnntool.evaluate import bits, lm_loss
 from rnntool.settings import CharLMSettings
 
 
-def split_train_val(ids: np.ndarray, val_frac: float) -> tuple[np.ndarray, np.ndarray | None]:
+def split_train_val(ids: np.ndarray, val_frac: float,
+                    noun: str = "characters") -> tuple[np.ndarray, np.ndarray | None]:
     """The first ``1 - val_frac`` of the ids train; the contiguous tail validates."""
     n_val = int(len(ids) * val_frac)
     if val_frac > 0 and n_val < 2:
-        raise RnnToolError(f"the text holds {len(ids)} characters: too few to hold out "
+        raise RnnToolError(f"the text holds {len(ids)} {noun}: too few to hold out "
                            f"{val_frac:g} of them for validation; use more text or --val-frac 0")
     if n_val == 0:
         return ids, None
@@ -83,6 +84,7 @@ class Checkpointer:
         self.record, self.output, self.is_main = record, output, is_main
         self.best = None  # a copy of the best weights, once validation has found them
         self.metrics = None  # the run's MetricsLog, committed beside the first checkpoint
+        self.resumed_from = None  # the checkpoint a resumed run goes on from
 
     def save(self, position: dict, improved: bool = False) -> None:
         """Write the file; ``improved``: the current weights are the new best."""
@@ -108,9 +110,9 @@ class Checkpointer:
         if loaded is None:
             return None
         if loaded["training"].get("data_digest") != self.record["data_digest"]:
-            raise RnnToolError(f"{path}: the training data differs from the data this "
-                               f"checkpoint was trained on; resume with the same data")
+            raise different_data(path)
         training = loaded["training"]
+        self.resumed_from = path
         state = training.get("resume")
         if not isinstance(state, dict):
             raise RnnToolError(f"{path}: the checkpoint holds no state to resume from")
@@ -138,10 +140,11 @@ class RunLog:
     ``enabled=False``."""
 
     def __init__(self, kind: str, settings, record: dict, output: str, unit: str, *,
-                 resume_step: int | None, enabled: bool = True):
+                 resume_step: int | None, enabled: bool = True, source: str | None = None):
         from rnntool.metrics import MetricsLog, metrics_path
         self.kind, self.settings, self.record, self.unit = kind, settings, record, unit
         self.resume_step = resume_step
+        self.source = None if source is None else metrics_path(source)
         self.metrics = MetricsLog(metrics_path(output), enabled)
         self.every = settings.log_every
         self.step_now, self.elapsed = resume_step or 0, record.get("elapsed", 0.0)
@@ -153,7 +156,7 @@ class RunLog:
     def __enter__(self) -> "RunLog":
         from rnntool import __version__
         from rnntool.metrics import now
-        self.metrics.open(self.resume_step)
+        self.metrics.open(self.resume_step, self.source)
         self.metrics.write("start", time=now(), rnntool=__version__, kind=self.kind,
                            step=self.step_now, resumed=self.resume_step is not None,
                            settings=self.record["settings"])
@@ -194,6 +197,11 @@ class RunLog:
         self.flush(epoch)
         self.metrics.write("validation", step=self.step_now, epoch=round(epoch, 4),
                            elapsed=round(self.elapsed, 3), best=best, **figures)
+
+
+def different_data(path: str) -> RnnToolError:
+    return RnnToolError(f"{path}: the training data differs from the data this checkpoint "
+                        f"was trained on; resume with the same data")
 
 
 def data_digest(*parts) -> str:
@@ -297,8 +305,8 @@ def train_lm(kind: str, ids: np.ndarray, vocab, settings: CharLMSettings, output
                            f"among {group.world_size} processes; use a multiple of "
                            f"{group.world_size}")
     torch.manual_seed(settings.random_seed)
-    train_ids, val_ids = split_train_val(ids, settings.val_frac)
     noun = "characters" if kind == "charlm" else "words"
+    train_ids, val_ids = split_train_val(ids, settings.val_frac, noun)
     unit = "chars" if kind == "charlm" else "words"
     batches = StreamBatches(train_ids, settings.batch_size, settings.seq_len, "training text",
                             noun)
@@ -333,6 +341,7 @@ def train_lm(kind: str, ids: np.ndarray, vocab, settings: CharLMSettings, output
     sync = StepSync(group)
     clock = 0.0  # rank 0's elapsed share of --max-time, as of the last step
     log = RunLog(kind, settings, record, output, unit, enabled=is_main and metrics,
+                 source=saver.resumed_from,
                  resume_step=None if position is None else step)
     saver.metrics = log.metrics
 
@@ -589,6 +598,7 @@ def fit_epochs(model, saver: Checkpointer, settings, epoch_batches, data_rng, st
     sync = StepSync(group)
     reseed_rank(group, settings.random_seed, step)
     log = RunLog(saver.kind, settings, record, output, unit, enabled=saver.is_main and metrics,
+                 source=saver.resumed_from,
                  resume_step=None if position is None else step)
     saver.metrics = log.metrics
 
@@ -805,6 +815,8 @@ def train_forecast(series, settings, output: str, *, resume: dict | None = None,
     from rnntool.series import Normalizer, forecast_scores, make_windows, split_tail
 
     settings.check()
+    if resume is not None and list(resume["training"]["series"]["names"]) != list(series.names):
+        raise different_data(resume_path)
     torch.manual_seed(settings.random_seed)
     train_part, heldout = split_tail(series.values, settings.val_frac, settings.window,
                                      settings.horizon)
@@ -904,6 +916,8 @@ def train_tagger(train_data, dev_data, settings, output: str, *, resume: dict | 
         tagger = resume["training"]["tagger"]
         tags = list(tagger["tags"])
         chars = Vocab.from_dict(tagger["chars"]) if tagger["chars"] else None
+        if {t for sentence in train_data.tags for t in sentence} - set(tags):
+            raise different_data(resume_path)
     else:
         words = [[w.lower() for w in s] for s in train_data.words] if settings.lowercase \
             else train_data.words
@@ -954,7 +968,7 @@ def train_tagger(train_data, dev_data, settings, output: str, *, resume: dict | 
                      f"training a {settings.layers}x{settings.hidden} "
                      f"{'bidirectional ' if settings.bidirectional else ''}{settings.cell} "
                      f"tagger ({len(tags)} tags{', character encoder' if chars else ''}) on "
-                     f"{n:,} sentences ({tokens:,} words, {len(vocab):,} distinct); "
+                     f"{n:,} sentences ({tokens:,} words, a vocabulary of {len(vocab):,}); "
                      + (f"validating on {len(dev_words):,} sentences each epoch" if dev_words
                         else "no validation"))
 

@@ -232,3 +232,18 @@ def test_eval_and_predict_json_keep_their_documented_keys(runs):
         record = json.loads(lines[0])
         assert set(record) == {"label", "probability", "probabilities"}
         assert record["probabilities"][record["label"]] == record["probability"]
+
+
+def test_resuming_into_another_checkpoint_takes_its_metrics_along(tmp_path):
+    first, second = tmp_path / "a.pt", tmp_path / "b.pt"
+    args = ["train", "charlm", DEFAULT_CORPUS, *CHARLM]
+    assert run_here(*args, "--steps", "20", "-o", first).returncode == 0
+    assert run_here(*args, "--steps", "10", "--random-seed", "5", "-o", second).returncode == 0
+    before = (tmp_path / "a.pt.metrics.jsonl").read_bytes()
+    assert run_here("train", "charlm", "--resume", first, "--steps", "30", "-o", second
+                    ).returncode == 0
+    assert (tmp_path / "a.pt.metrics.jsonl").read_bytes() == before
+    found = records(second)
+    assert [r["step"] for r in found if r["event"] == "train"] == [10, 20, 30]
+    assert [r["resumed"] for r in found if r["event"] == "start"] == [False, True]
+    assert not (tmp_path / "b.pt.metrics.jsonl.partial").exists()

@@ -137,3 +137,13 @@ def test_unset_and_empty_variables_change_nothing(tmp_path):
     assert bad.returncode == 2 and "RNNTOOL_VOCAB_LEVEL" in bad.stderr.decode()
     assert not (tmp_path / "w.vocab").exists()
     assert_one_line_error(run_cli("info", tmp_path / "v.vocab"), "v.vocab")
+
+
+def test_a_bad_value_on_the_command_line_names_the_option_only(tmp_path):
+    result = run_cli("train", "charlm", DEFAULT_CORPUS, "--hidden", "abc",
+                     env={"RNNTOOL_TRAIN_CHARLM_HIDDEN": "64"})
+    err = result.stderr.decode()
+    assert result.returncode == 2 and "Invalid value for '--hidden': 'abc'" in err
+    assert "RNNTOOL_" not in err
+    short = run_cli("sample", tmp_path / "m.pt", "-t", "-1")
+    assert "Invalid value for '-t' / '--temperature'" in short.stderr.decode()

@@ -147,3 +147,27 @@ def test_a_tagger_run_resumes_exactly(tmp_path):
                for k in a["resume"]["model"])
     assert [e["dev_accuracy"] for e in a["history"]] == [e["dev_accuracy"]
                                                           for e in b["history"]]
+
+
+def test_resuming_on_other_data_and_untagged_text_are_refused(tmp_path):
+    data, other = tmp_path / "a.txt", tmp_path / "b.txt"
+    data.write_text("the/DT cat/NN ./.\n" * 10)
+    other.write_text("the/DT cat/XX ./.\n" * 10)
+    out = tmp_path / "m.pt"
+    assert run_here("train", "tagger", data, *SMALL, "--epochs", "1", "-o", out).returncode == 0
+    assert_one_line_error(run_here("train", "tagger", other, "--resume", out),
+                          "the training data differs from the data this checkpoint was "
+                          "trained on")
+    prose = tmp_path / "prose.txt"
+    prose.write_text("\ufeffthe quick brown fox jumps\nover the lazy dog\n")
+    assert_one_line_error(run_here("train", "tagger", prose, "-o", out),
+                          "line 2: 4 columns where the file's first token line has 5")
+    bom = tmp_path / "bom.txt"
+    bom.write_text("\ufeff" + "the/DT cat/NN ./.\n" * 10)
+    assert run_here("train", "tagger", bom, *SMALL, "--epochs", "1", "-o", out).returncode == 0
+    assert "\ufeffthe" not in torch_tokens(out)
+
+
+def torch_tokens(path) -> list[str]:
+    import torch
+    return torch.load(path, weights_only=True)["vocab"]["tokens"]

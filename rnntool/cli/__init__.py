@@ -68,16 +68,20 @@ class RnnToolGroup(click.Group):
 
 
 def name_environment(exc: click.BadParameter, argv: list[str]) -> None:
-    """Say so when a bad option value came from its environment variable, not from
-    ``argv``: the user may not know the variable is set."""
+    """Name the option a bad value was given to, and say so when the value came from its
+    environment variable rather than from ``argv`` (the user may not know the variable is
+    set); click would otherwise name the variable in either case."""
     param = exc.param
+    if not isinstance(param, click.Option) or exc.param_hint is not None:
+        return
     var = getattr(param, "envvar", None)
-    if not isinstance(param, click.Option) or not isinstance(var, str) or var not in os.environ:
-        return
     names = param.opts + param.secondary_opts
-    if any(arg in names or arg.startswith(tuple(n + "=" for n in names)) for arg in argv):
-        return
-    exc.param_hint = f"{max(param.opts, key=len)!r} (from the environment: {var})"
+    given = any(arg.startswith(n + "=") or arg == n or (len(n) == 2 and arg.startswith(n))
+                for arg in argv for n in names)  # --opt, --opt=V, -o, -oV
+    if isinstance(var, str) and var in os.environ and not given:
+        exc.param_hint = f"{max(param.opts, key=len)!r} (from the environment: {var})"
+    else:
+        exc.param_hint = " / ".join(repr(n) for n in param.opts)
 
 
 @click.group(cls=RnnToolGroup, context_settings=CONTEXT_SETTINGS, epilog="""\b

@@ -50,8 +50,8 @@ def command(checkpoint, files, output_format, input_kind, factor, collapse_unary
             treebank, shape, strict, encoding, decode_errors):
     """Predict with a tree model, a sentence classifier or a forecaster.
 
-    CKPT is a checkpoint written by `rnntool train tree`, `train sentiment` or `train
-    forecast`.
+    CKPT is a checkpoint written by `rnntool train tree`, `train sentiment`, `train tagger`
+    or `train forecast`.
     FILES ('-' or none: stdin) hold one item a line. A tree model reads bracketed trees
     (their labels are ignored) or raw sentences, made into binary trees exactly as `rnntool
     parse` does with the same options. A sentence classifier reads raw sentences, tsv or
@@ -149,6 +149,12 @@ def write_tags(model, data: dict, paths: list[str], output_format: str, input_ki
     chars = Vocab.from_dict(record["chars"]) if record["chars"] else None
     sentences, fmt = tagging.read_untagged(paths, "text" if input_kind == "text" else "auto",
                                            **options)
+    awkward = [tag for tag in record["tags"] if "/" in tag or not tag.strip()
+               or any(c.isspace() for c in tag)]
+    if output_format != "json" and fmt != "conll" and awkward:
+        from rnntool.errors import CheckpointError
+        raise CheckpointError(f"the model's tag {awkward[0]!r} cannot be written as word/TAG; "
+                              f"give CoNLL input, or use --output json")
     out = sys.stdout
     for chunk in predicting.chunks(range(len(sentences))):
         words = [sentences[i] for i in chunk]

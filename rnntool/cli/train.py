@@ -1,4 +1,5 @@
-"""``rnntool train``: one subcommand per model kind (charlm, tree, sentiment)."""
+"""``rnntool train``: one subcommand per model kind (charlm, wordlm, tree, sentiment, tagger,
+forecast)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ D = CharLMSettings()  # the defaults, in one place
 
 
 #: Options a resumed run may change; every other setting stays the checkpoint's.
-RUN_LENGTH = ("epochs", "steps", "max_time", "threads")
+RUN_LENGTH = ("epochs", "steps", "max_time", "threads", "log_every")
 
 
 def run_options(command):
@@ -40,8 +41,8 @@ def run_options(command):
         "--resume", "resume_path", metavar="CKPT", type=CHECKPOINT,
         help="Go on from CKPT, written by an interrupted or finished run, exactly where it "
              "stopped: the same data (leave out the input files to read the run's own files "
-             "again) and settings; only --epochs, --steps, --max-time and --threads may "
-             "change. Writes CKPT unless -o is given.")(command)
+             "again) and settings; only --epochs, --steps, --max-time, --threads and "
+             "--log-every may change. Writes CKPT unless -o is given.")(command)
 
 
 def fit_options(defaults, unit: str):
@@ -100,8 +101,9 @@ def resumed(ctx: click.Context, kind: str, path: str | None, cls, given: dict):
         if explicit(ctx, name) and given[name] != saved[name]:
             raise click.UsageError(
                 f"--{name.replace('_', '-')} {given[name]} differs from the resumed run's "
-                f"{saved[name]}; a resumed run keeps its settings (only --epochs, --steps, "
-                f"--max-time and --threads may change)")
+                f"{'default' if saved[name] is None else saved[name]}; a resumed run keeps "
+                f"its settings (only --epochs, --steps, --max-time, --threads and "
+                f"--log-every may change)")
     return loaded, cls(**values)
 
 
@@ -263,6 +265,10 @@ def fit_language_model(ctx, kind: str, settings_class, files, output, data_path,
     refuse_clobbering({"--output": output}, [*files, data_path, vocab_path])
     settings.check()  # training checks again; here it fails before reading any data
     group = distributed_group(reads_stdin=not data_path and (not files or "-" in files))
+    if settings.batch_size % group.world_size:
+        raise click.UsageError(f"--batch-size {settings.batch_size} streams do not share "
+                               f"equally among {group.world_size} processes; use a multiple "
+                               f"of {group.world_size}")
     if group.is_main:
         check_writable(output)  # fail now, not after hours of training
     with contextlib.ExitStack() as stack:
