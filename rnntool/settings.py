@@ -14,6 +14,22 @@ from rnntool.errors import RnnToolError
 DEFAULT_EPOCHS = 10
 
 
+def check_recurrent(settings, counts: tuple[str, ...]) -> None:
+    """The checks the recurrent kinds' settings share: a known cell, the ``counts`` at
+    least 1, dropout in [0, 1), a positive learning rate and time limit."""
+    if settings.cell not in ("lstm", "gru", "rnn"):
+        raise RnnToolError(f"unknown cell {settings.cell!r}")
+    for name in counts:
+        if getattr(settings, name) < 1:
+            raise RnnToolError(f"--{name.replace('_', '-')} must be at least 1")
+    if not 0.0 <= settings.dropout < 1.0:
+        raise RnnToolError("--dropout must be in [0, 1)")
+    if settings.lr <= 0:
+        raise RnnToolError("--lr must be positive")
+    if settings.max_time is not None and settings.max_time <= 0:
+        raise RnnToolError("--max-time must be positive")
+
+
 @dataclass
 class CharLMSettings:
     """Every setting of a char-LM training run. The command line's defaults come from here."""
@@ -198,22 +214,12 @@ class SentimentSettings:
     log_every: int = 50         # steps per training record in CKPT.metrics.jsonl
 
     def check(self) -> None:
-        if self.cell not in ("lstm", "gru", "rnn"):
-            raise RnnToolError(f"unknown cell {self.cell!r}")
         if self.pool not in ("last", "mean", "max"):
             raise RnnToolError(f"unknown pooling {self.pool!r}")
         if self.format not in ("auto", "tsv", "fasttext", "trees"):
             raise RnnToolError(f"unknown input format {self.format!r}")
-        for name in ("layers", "hidden", "embed", "batch_size", "epochs", "min_count",
-                     "log_every"):
-            if getattr(self, name) < 1:
-                raise RnnToolError(f"--{name.replace('_', '-')} must be at least 1")
-        if not 0.0 <= self.dropout < 1.0:
-            raise RnnToolError("--dropout must be in [0, 1)")
-        if self.lr <= 0:
-            raise RnnToolError("--lr must be positive")
-        if self.max_time is not None and self.max_time <= 0:
-            raise RnnToolError("--max-time must be positive")
+        check_recurrent(self, ("layers", "hidden", "embed", "batch_size", "epochs",
+                               "min_count", "log_every"))
 
 
 @dataclass
@@ -243,20 +249,10 @@ class ForecastSettings:
     log_every: int = 50         # steps per training record in CKPT.metrics.jsonl
 
     def check(self) -> None:
-        if self.cell not in ("lstm", "gru", "rnn"):
-            raise RnnToolError(f"unknown cell {self.cell!r}")
-        for name in ("window", "horizon", "layers", "hidden", "batch_size", "epochs",
-                     "log_every"):
-            if getattr(self, name) < 1:
-                raise RnnToolError(f"--{name.replace('_', '-')} must be at least 1")
         if not 0.0 < self.val_frac < 1.0:
             raise RnnToolError("--val-frac must be between 0 and 1")
-        if not 0.0 <= self.dropout < 1.0:
-            raise RnnToolError("--dropout must be in [0, 1)")
-        if self.lr <= 0:
-            raise RnnToolError("--lr must be positive")
-        if self.max_time is not None and self.max_time <= 0:
-            raise RnnToolError("--max-time must be positive")
+        check_recurrent(self, ("window", "horizon", "layers", "hidden", "batch_size",
+                               "epochs", "log_every"))
 
 
 @dataclass
@@ -289,17 +285,7 @@ class TaggerSettings:
     log_every: int = 50         # steps per training record in CKPT.metrics.jsonl
 
     def check(self) -> None:
-        if self.cell not in ("lstm", "gru", "rnn"):
-            raise RnnToolError(f"unknown cell {self.cell!r}")
         if self.format not in ("auto", "conll", "slash"):
             raise RnnToolError(f"unknown input format {self.format!r}")
-        for name in ("layers", "hidden", "embed", "char_embed", "char_hidden", "batch_size",
-                     "epochs", "min_count", "log_every"):
-            if getattr(self, name) < 1:
-                raise RnnToolError(f"--{name.replace('_', '-')} must be at least 1")
-        if not 0.0 <= self.dropout < 1.0:
-            raise RnnToolError("--dropout must be in [0, 1)")
-        if self.lr <= 0:
-            raise RnnToolError("--lr must be positive")
-        if self.max_time is not None and self.max_time <= 0:
-            raise RnnToolError("--max-time must be positive")
+        check_recurrent(self, ("layers", "hidden", "embed", "char_embed", "char_hidden",
+                               "batch_size", "epochs", "min_count", "log_every"))

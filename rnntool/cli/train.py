@@ -75,6 +75,19 @@ def fit_options(defaults, unit: str):
     return decorate
 
 
+def on_error_option(what: str):
+    """``--on-error error|skip``: what to do with input that does not read (``what``)."""
+    return click.option(
+        "--on-error", type=click.Choice(["error", "skip"]), default="error", show_default=True,
+        help=f"{what}: stop with an error naming its line, or skip it and say how many were "
+             f"skipped.")
+
+
+def adam_lr_option(default: float):
+    return click.option("--lr", type=click.FloatRange(min=0, min_open=True), metavar="RATE",
+                        default=default, show_default=True, help="Learning rate (Adam).")
+
+
 def explicit(ctx: click.Context, name: str) -> bool:
     """Whether option ``name`` was given on the command line or in the environment."""
     from click.core import ParameterSource
@@ -430,11 +443,7 @@ Examples:
                    "operations gain nothing from more and stall when another process holds "
                    "a core; all cores for rntn; OMP_NUM_THREADS, if set, instead of 1).")
 @run_options
-@click.option("--on-error", type=click.Choice(["error", "skip"]), default="error",
-              show_default=True,
-              help="A malformed tree (or, with --binary, a label that is not an SST class): "
-                   "stop with an error naming its line, or skip it and say how many were "
-                   "skipped.")
+@on_error_option("A malformed tree (or, with --binary, a label that is not an SST class)")
 @encoding_option
 @errors_option
 @click.pass_context
@@ -551,15 +560,11 @@ Examples:
 @click.option("--dropout", type=click.FloatRange(0, 1, max_open=True), metavar="P",
               default=S.dropout, show_default=True,
               help="Dropout on word embeddings, between layers and on the sentence vector.")
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True), metavar="RATE",
-              default=S.lr, show_default=True, help="Learning rate (Adam).")
+@adam_lr_option(S.lr)
 @fit_options(S, "sentences")
 @run_options
-@click.option("--on-error", type=click.Choice(["error", "skip"]), default="error",
-              show_default=True,
-              help="A line that does not read (no label, no text, a malformed tree, a label "
-                   "that is not an SST class under --binary): stop with an error naming it, or "
-                   "skip it and say how many were skipped.")
+@on_error_option("A line that does not read (no label, no text, a malformed tree, a label "
+                 "that is not an SST class under --binary)")
 @encoding_option
 @errors_option
 @click.pass_context
@@ -671,8 +676,7 @@ Examples:
 @click.option("--dropout", type=click.FloatRange(0, 1, max_open=True), metavar="P",
               default=F.dropout, show_default=True,
               help="Dropout between layers and before the output layer.")
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True), metavar="RATE",
-              default=F.lr, show_default=True, help="Learning rate (Adam).")
+@adam_lr_option(F.lr)
 @fit_options(F, "windows")
 @run_options
 @encoding_option
@@ -767,15 +771,11 @@ Examples:
 @click.option("--dropout", type=click.FloatRange(0, 1, max_open=True), metavar="P",
               default=G.dropout, show_default=True,
               help="Dropout on the word vectors and on the recurrent outputs.")
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True), metavar="RATE",
-              default=G.lr, show_default=True, help="Learning rate (Adam).")
+@adam_lr_option(G.lr)
 @fit_options(G, "sentences")
 @run_options
-@click.option("--on-error", type=click.Choice(["error", "skip"]), default="error",
-              show_default=True,
-              help="A sentence that does not read (a token line without a tag, an empty word "
-                   "or tag): stop with an error naming its line, or skip it and say how many "
-                   "were skipped.")
+@on_error_option("A sentence that does not read (a token line without a tag, an empty word "
+                 "or tag)")
 @encoding_option
 @errors_option
 @click.pass_context
