@@ -28,8 +28,8 @@ Library modules underneath (each module's docstring says more):
 - ``rnntool.labelled``: labelled lines for sentence classifiers.
 - ``rnntool.settings``: every training setting, with its default.
 - ``rnntool.checkpoint``: save and load self-contained checkpoints.
-- ``rnntool.train``: the training loops (``train_charlm``, ``train_tree``,
-  ``train_sentiment``).
+- ``rnntool.train``: the training loops (``train_lm``, ``train_tree``, ``train_sentiment``,
+  ``train_tagger``, ``train_forecast``).
 - ``rnntool.sampling``: stream text from a character-level checkpoint.
 - ``rnntool.predicting``: class probabilities of trees and sentences.
 - ``rnntool.evaluate``: losses, accuracies and reports.

@@ -119,13 +119,6 @@ def restore_vocab(checkpoint: dict, path: str = "<checkpoint>"):
         raise CheckpointError(f"{path}: damaged checkpoint: bad vocabulary ({exc})") from None
 
 
-#: The figures each kind may keep its best checkpoint by (the first the record holds), and
-#: whether higher is better.
-BEST_FIGURES = {"charlm": (("best_val_loss",), False), "wordlm": (("best_val_loss",), False),
-                "tree": (("best_dev_root_accuracy",), True),
-                "sentiment": (("best_dev_accuracy",), True),
-                "tagger": (("best_dev_entity_f1", "best_dev_accuracy"), True),
-                "forecast": (("best_val_mae",), False)}
 #: What each kind counts as it trains.
 SEEN = {"charlm": "tokens_seen", "wordlm": "tokens_seen", "tree": "trees_seen",
         "sentiment": "sentences_seen", "tagger": "sentences_seen", "forecast": "windows_seen"}
@@ -140,13 +133,14 @@ def describe(data: dict, path: str) -> dict:
     shared = {(t.data_ptr(), tuple(t.shape)): t for t in state.values() if hasattr(t, "numel")}
     parameters = sum(int(t.numel()) for t in shared.values())  # tied weights count once
     vocab = data["vocab"]
-    keys, higher = BEST_FIGURES.get(kind, ((), None))
-    metric = next((key for key in keys if key in training), None)
+    from rnntool.metrics import PRIMARY, VALIDATION_FIGURES, metrics_path
+    # the record keeps its best figure as best_<figure> (a tagger: entity F1 or accuracy)
+    figure = next((f for f in PRIMARY.get(kind, ()) if f"best_{f}" in training), None)
+    metric = None if figure is None else f"best_{figure}"
     settings = {k: v for k, v in training.get("settings", {}).items()
                 if k not in ("command", "argv")}
     seen_key = SEEN.get(kind)
     labels = training.get("labels") or (training.get("tagger") or {}).get("tags")
-    from rnntool.metrics import metrics_path
     metrics = metrics_path(path)
     return {
         "checkpoint": path,
@@ -167,7 +161,8 @@ def describe(data: dict, path: str) -> dict:
             "seen_unit": None if seen_key is None else seen_key[:-len("_seen")],
             "best": None if metric is None or training.get(metric) is None else {
                 "metric": metric[len("best_"):], "value": training.get(metric),
-                "step": training.get("best_step"), "higher_is_better": higher},
+                "step": training.get("best_step"),
+                "higher_is_better": VALIDATION_FIGURES[figure]},
             "resumable": isinstance(training.get("resume"), dict),
         },
         "settings": settings,

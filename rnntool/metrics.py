@@ -118,12 +118,6 @@ class MetricsLog:
                 os.unlink(self._partial)
             self._partial = None
 
-    def __enter__(self) -> "MetricsLog":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
 
 def read_records(path: str, strict: bool = True) -> list[dict]:
     """The records of a metrics file. A last line cut short (a run killed while writing)

@@ -1,7 +1,7 @@
 """The training loops of every model kind.
 
-``train_lm`` (``train_charlm``, ``train_wordlm``) runs stateful truncated BPTT over
-characters or words: the batch rows are contiguous streams, the recurrent state is carried
+``train_lm`` (kind ``charlm`` or ``wordlm``) runs stateful truncated BPTT over characters or
+words: the batch rows are contiguous streams, the recurrent state is carried
 from batch to batch (detached, so gradients stop at the batch border) and reset at each
 pass over the data; Adam with a warmup + cosine learning-rate schedule; gradient clipping
 by global norm; validation on the held-out tail at a fixed step interval, saving the
@@ -251,19 +251,6 @@ def reseed_rank(group: Group, seed: int, step: int) -> None:
         torch.manual_seed((seed * 1_000_003 + group.rank * 7919 + step) % 2 ** 63)
 
 
-def train_charlm(ids: np.ndarray, vocab, settings: CharLMSettings, output: str,
-                 **options) -> dict:
-    """Train a char-LM on the encoded corpus ``ids`` (see ``train_lm``)."""
-    return train_lm("charlm", ids, vocab, settings, output, **options)
-
-
-def train_wordlm(ids: np.ndarray, vocab, settings, output: str, **options) -> dict:
-    """Train a word-level language model on the encoded corpus ``ids``, whose line ends are
-    ``</s>`` tokens as the word vocabulary encodes them (see ``train_lm``); ``settings``
-    is a ``WordLMSettings``."""
-    return train_lm("wordlm", ids, vocab, settings, output, **options)
-
-
 def describe_loss(kind: str, loss: float) -> str:
     """A language model's loss as people read it: nats and bits per character, or nats per
     word and perplexity."""
@@ -497,7 +484,7 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
     given, is called as ``embeddings(vocab, dim)`` once the vocabulary is known and returns
     ``(rows, vectors)`` to initialize (``rnntool.wordvectors.load_vectors`` with its path
     bound). ``resume``: a loaded checkpoint of a run on the same trees to go on from (see
-    ``train_charlm``); ``metrics`` and ``group`` as there (each rank computes every N-th
+    ``train_lm``); ``metrics`` and ``group`` as there (each rank computes every N-th
     tree of a batch). Returns a summary dict.
     """
     import torch
@@ -559,16 +546,16 @@ def train_tree(train_trees: list, dev_trees: list | None, settings, output: str,
                 f"dev root accuracy {root:.4f}, all nodes {every:.4f}")
 
     summary = fit_epochs(model, saver, settings, epoch_batches, order_rng, step_loss,
-                             validate if dev_trees else None, reporter, unit="trees",
-                             best_key="best_dev_root_accuracy", position=position,
-                             metrics=metrics, group=group)
+                         validate if dev_trees else None, reporter, unit="trees",
+                         best_key="best_dev_root_accuracy", position=position,
+                         metrics=metrics, group=group)
     return {**summary, "classes": classes}
 
 
 def fit_epochs(model, saver: Checkpointer, settings, epoch_batches, data_rng, step_loss,
-                   validate, reporter: ProgressReporter, *, unit: str, best_key: str,
-                   position: dict | None = None, metrics: bool = True,
-                   group: Group = SINGLE, higher_is_better: bool = True) -> dict:
+               validate, reporter: ProgressReporter, *, unit: str, best_key: str,
+               position: dict | None = None, metrics: bool = True,
+               group: Group = SINGLE, higher_is_better: bool = True) -> dict:
     """The epoch loop of the tree models, sentence classifiers, taggers and forecasters.
 
     Each epoch: ``step_loss(indices)`` -> ``(loss summed over the loss terms, number of
@@ -712,7 +699,7 @@ def train_sentiment(train_data, dev_data, settings, output: str, *, vocab=None,
 
     ``vocab``: a word ``Vocab`` to use (default: built from the training tokens).
     ``embeddings``: as for ``train_tree``. ``resume``: a loaded checkpoint of a run on the
-    same data to go on from (see ``train_charlm``); ``metrics`` and ``group`` as there
+    same data to go on from (see ``train_lm``); ``metrics`` and ``group`` as there
     (each rank computes every N-th sentence of a batch). Returns a summary dict.
     """
     import torch
@@ -790,9 +777,9 @@ def train_sentiment(train_data, dev_data, settings, output: str, *, vocab=None,
         return accuracy, {"dev_accuracy": accuracy}, f"dev accuracy {accuracy:.4f}"
 
     summary = fit_epochs(model, saver, settings, batches.epoch, batches, step_loss,
-                             validate if dev_ids else None, reporter, unit="sentences",
-                             best_key="best_dev_accuracy", position=position,
-                             metrics=metrics, group=group)
+                         validate if dev_ids else None, reporter, unit="sentences",
+                         best_key="best_dev_accuracy", position=position,
+                         metrics=metrics, group=group)
     return {**summary, "classes": classes}
 
 
@@ -808,7 +795,7 @@ def train_forecast(series, settings, output: str, *, resume: dict | None = None,
     naive forecast that repeats the last value), keeping the checkpoint with the lowest
     error. Columns are standardized with statistics of the training part, stored in the
     checkpoint with ``layout`` (``rnntool.series.layout``) so that predict and eval read new
-    files the same way. ``resume``, ``group``, ``metrics`` as for ``train_charlm``.
+    files the same way. ``resume``, ``group``, ``metrics`` as for ``train_lm``.
     """
     import torch
     from rnntool.models.forecast import ForecastModel
@@ -873,11 +860,9 @@ def train_forecast(series, settings, output: str, *, resume: dict | None = None,
                 f"held-out MAE {mae:.4g} (naive last value {scores['naive_mae']:.4g}), "
                 f"RMSE {rmse:.4g}")
 
-    summary = fit_epochs(model, saver, settings, epoch_batches, order_rng, step_loss,
-                             validate, reporter, unit="windows", best_key="best_val_mae",
-                             position=position, metrics=metrics, group=group,
-                             higher_is_better=False)
-    return summary
+    return fit_epochs(model, saver, settings, epoch_batches, order_rng, step_loss, validate,
+                      reporter, unit="windows", best_key="best_val_mae", position=position,
+                      metrics=metrics, group=group, higher_is_better=False)
 
 
 def char_vocab(words_lists):
@@ -897,7 +882,7 @@ def train_tagger(train_data, dev_data, settings, output: str, *, resume: dict | 
     is validated on ``dev_data`` (if given): token accuracy, and for BIO(ES) tags the
     entity F1, which then chooses the checkpoint (token accuracy otherwise). The word and
     character vocabularies and the tags are kept in the checkpoint. ``resume``, ``group``,
-    ``metrics`` as for ``train_charlm``.
+    ``metrics`` as for ``train_lm``.
     """
     import torch
     from rnntool.data import LengthBatches

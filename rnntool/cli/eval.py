@@ -143,33 +143,49 @@ def class_lines(scores: dict, names: list[str], by: str, of: str) -> list[str]:
     return lines
 
 
+def summary_table(title: str, cells: dict[str, str]):
+    """A one-row rich table: a column per name, right-aligned."""
+    from rich.table import Table
+    table = Table(title=title)
+    for name in cells:
+        table.add_column(name, justify="right")
+    table.add_row(*cells.values())
+    return table
+
+
 def print_tables(report: dict, out) -> None:
     """The report as rich tables on the console ``out``: a summary and, for a tree model, the
     roots' per-class scores and their confusion matrix (its diagonal highlighted)."""
     from rich.table import Table
 
     title = f"checkpoint: {report['checkpoint']} ({report['kind']})"
-    if report["kind"] == "charlm":
-        table = Table(title=title)
-        for name in ("characters", "unknown", "loss (nats/char)", "bits/char"):
-            table.add_column(name, justify="right")
-        table.add_row(str(report["characters"]), str(report["unknown_characters"]),
-                      f"{report['loss']:.4f}", f"{report['bits_per_character']:.4f}")
-        out.print(table)
-        return
-    if report["kind"] == "tagger":
-        summary = Table(title=title)
+    kind = report["kind"]
+    if kind == "charlm":
+        out.print(summary_table(title, {
+            "characters": str(report["characters"]),
+            "unknown": str(report["unknown_characters"]),
+            "loss (nats/char)": f"{report['loss']:.4f}",
+            "bits/char": f"{report['bits_per_character']:.4f}"}))
+    elif kind == "wordlm":
+        out.print(summary_table(title, {
+            "words": str(report["words"]), "<unk>": str(report["unknown_words"]),
+            "loss (nats/word)": f"{report['loss']:.4f}",
+            "perplexity": f"{report['perplexity']:.2f}"}))
+    elif kind == "forecast":
+        out.print(summary_table(title, {
+            "target": report["target"], "windows": str(report["windows"]),
+            "horizon": str(report["horizon"]),
+            **{name: f"{report[key]:.6g}" for name, key in (
+                ("MAE", "mae"), ("naive MAE", "naive_mae"), ("RMSE", "rmse"),
+                ("naive RMSE", "naive_rmse"))}}))
+    elif kind == "tagger":
         entities = report["entities"]
-        names = ["sentences", "tokens", "token accuracy"]
-        values = [str(report["sentences"]), str(report["tokens"]),
-                  f"{report['token_accuracy']:.4f}"]
+        cells = {"sentences": str(report["sentences"]), "tokens": str(report["tokens"]),
+                 "token accuracy": f"{report['token_accuracy']:.4f}"}
         if entities is not None:
-            names += ["entity precision", "entity recall", "entity F1"]
-            values += [f"{entities[k]:.4f}" for k in ("precision", "recall", "f1")]
-        for name in names:
-            summary.add_column(name, justify="right")
-        summary.add_row(*values)
-        out.print(summary)
+            cells.update({f"entity {name}": f"{entities[key]:.4f}" for name, key in (
+                ("precision", "precision"), ("recall", "recall"), ("F1", "f1"))})
+        out.print(summary_table(title, cells))
         for scores, what in ((report["per_tag"], "tag"),
                              ((entities or {}).get("per_type"), "entity type")):
             if not scores:
@@ -181,34 +197,14 @@ def print_tables(report: dict, out) -> None:
                 table.add_row(name, f"{row['precision']:.4f}", f"{row['recall']:.4f}",
                               f"{row['f1']:.4f}", str(row["support"]))
             out.print(table)
-        return
-    if report["kind"] == "forecast":
-        table = Table(title=title)
-        for name in ("target", "windows", "horizon", "MAE", "naive MAE", "RMSE",
-                     "naive RMSE"):
-            table.add_column(name, justify="right")
-        table.add_row(report["target"], str(report["windows"]), str(report["horizon"]),
-                      *(f"{report[k]:.6g}" for k in ("mae", "naive_mae", "rmse",
-                                                      "naive_rmse")))
-        out.print(table)
-        return
-    if report["kind"] == "wordlm":
-        table = Table(title=title)
-        for name in ("words", "<unk>", "loss (nats/word)", "perplexity"):
-            table.add_column(name, justify="right")
-        table.add_row(str(report["words"]), str(report["unknown_words"]),
-                      f"{report['loss']:.4f}", f"{report['perplexity']:.2f}")
-        out.print(table)
-        return
-    if report["kind"] == "sentiment":
+    elif kind == "sentiment":
         scores = report["sentences"]
-        summary = Table(title=title)
-        for name in ("sentences", "classes", "accuracy", "macro-F1"):
-            summary.add_column(name, justify="right")
-        summary.add_row(str(scores["count"]), str(len(report["labels"])),
-                        f"{scores['accuracy']:.4f}", f"{scores['macro_f1']:.4f}")
-        for table in (summary, *class_tables(scores, report["labels"], "sentences", "")):
+        out.print(summary_table(title, {
+            "sentences": str(scores["count"]), "classes": str(len(report["labels"])),
+            "accuracy": f"{scores['accuracy']:.4f}", "macro-F1": f"{scores['macro_f1']:.4f}"}))
+        for table in class_tables(scores, report["labels"], "sentences", ""):
             out.print(table)
+    if kind != "tree":
         return
     classes, view = report["classes"], report.get("binary_view")
     summary = Table(title=f"{title}\n{report['trees']} trees, {classes} classes "

@@ -8,6 +8,7 @@ import os
 import click
 
 from rnntool import console
+from rnntool.metrics import TRAIN_FIGURES, VALIDATION_FIGURES
 
 
 @click.command("report", epilog="""\b
@@ -20,9 +21,7 @@ Examples:
 @click.argument("runs", metavar="RUN...", nargs=-1, required=True,
                 type=click.Path(dir_okay=False))
 @click.option("--metric", "metrics", multiple=True, metavar="NAME",
-              type=click.Choice(["loss", "lr", "throughput", "val_loss", "val_bpc", "val_ppl",
-                                 "dev_root_accuracy", "dev_all_accuracy", "dev_accuracy",
-                                 "dev_entity_f1", "val_mae", "val_rmse", "naive_mae"]),
+              type=click.Choice([*TRAIN_FIGURES, *VALIDATION_FIGURES]),
               help="Figure to plot, one chart each; may be repeated. Training: `loss`, `lr`, "
                    "`throughput`; validation: `val_loss` (language models), `val_bpc` "
                    "(charlm), `val_ppl` (wordlm), `dev_root_accuracy`, `dev_all_accuracy` "

@@ -278,10 +278,6 @@ def fit_language_model(ctx, kind: str, settings_class, files, output, data_path,
     refuse_clobbering({"--output": output}, [*files, data_path, vocab_path])
     settings.check()  # training checks again; here it fails before reading any data
     group = distributed_group(reads_stdin=not data_path and (not files or "-" in files))
-    if settings.batch_size % group.world_size:
-        raise click.UsageError(f"--batch-size {settings.batch_size} streams do not share "
-                               f"equally among {group.world_size} processes; use a multiple "
-                               f"of {group.world_size}")
     if group.is_main:
         check_writable(output)  # fail now, not after hours of training
     with contextlib.ExitStack() as stack:
