@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rnntool import checkpoint
-from rnntool import vocab as vocablib
+from rnntool import corpus
 
 SHAPE = dict(hidden=512, layers=2, embed=64, seq_len=100, batch_size=64)
 
@@ -165,9 +165,9 @@ def sample_rates(ckpt: str, length: int) -> tuple[float, float, float]:
 def throughput(args) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ids_path, vocab_path = os.path.join(tmp, "ids.npy"), os.path.join(tmp, "v.txt")
-        vocab = vocablib.build_and_encode([args.text], ids_path, "char")
+        vocab = corpus.build_and_encode([args.text], ids_path, "char")
         vocab.save(vocab_path)
-        ids = vocablib.load_ids(ids_path)
+        ids = corpus.load_ids(ids_path)
         tool, tool_wall, bare = [], [], []
         for _ in range(args.repeats):
             bare.append(bare_loop(ids, len(vocab), args.steps))

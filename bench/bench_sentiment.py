@@ -9,7 +9,7 @@ produced them. Pass the treebank paths; corpora from ../shared/data are never co
 
 throughput: sentences per second of a full training step of the same model (a bidirectional
 LSTM, SST's training sentences, Adam) with rnntool's batches (sorted into length buckets and
-run packed: ``rnntool.train.train_sentiment``) and with plain batches (random sentences
+run packed: ``rnntool.training.sentiment.train``) and with plain batches (random sentences
 padded to the longest one, the whole padded tensor run through the LSTM), in the same run.
 accuracy: ``rnntool train sentiment`` on SST for each seed, fine-grained and ``--binary``,
 then ``rnntool eval --json`` of the kept checkpoint on the development sentences.
@@ -33,7 +33,9 @@ from rnntool.models.sentiment import SentimentModel
 from rnntool.optim import RowSparseOptimizer
 from rnntool.settings import SentimentSettings
 from rnntool.text import make_tokenizer
-from rnntool.train import apply_gradients, train_sentiment, word_vocab
+from rnntool.training import sentiment
+from rnntool.training.engine import apply_gradients
+from rnntool.training.sentiment import word_vocab
 from seeds import dev_accuracy  # bench/seeds.py
 
 
@@ -73,8 +75,8 @@ def throughput(args) -> None:
     rows = []
     for repeat in range(args.repeats):
         with tempfile.TemporaryDirectory() as tmp:
-            summary = train_sentiment((labels, tokens), None, settings, os.path.join(tmp, "m.pt"),
-                                      vocab=vocab)
+            data = sentiment.SentimentData((labels, tokens), None, vocab, None, {})
+            summary = sentiment.train(data, settings, os.path.join(tmp, "m.pt"))
         tool = summary["train_sentences_per_second"]
         torch.manual_seed(0)
         model = SentimentModel(len(vocab), len(classes), embed=settings.embed,

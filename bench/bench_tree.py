@@ -10,7 +10,7 @@ produced them. Pass the treebank paths; corpora from ../shared/data are never co
 throughput: trees per second of a full training step (batch assembly, forward, backward,
 clipping, optimizer step) on SST's training trees, fine-grained labels, loss at every node,
 Adagrad with weight decay, in the same run for three implementations of the same model:
-rnntool's training loop (``rnntool.train.train_tree``: level-batched with a hand-written
+rnntool's training loop (``rnntool.training.tree.train``: level-batched with a hand-written
 backward pass and row-sparse embedding updates); a plain level-batched loop with autograd
 and a dense optimizer; and a naive loop recursing over each tree node by node.
 accuracy: ``rnntool train tree`` on SST for each seed, fine-grained and ``--binary``, then
@@ -31,7 +31,9 @@ from torch.nn import functional as F
 from rnntool import trees as treelib
 from rnntool.models.tree import TreeModel
 from rnntool.settings import TreeSettings
-from rnntool.train import apply_gradients, train_tree, tree_vocab
+from rnntool.training import tree as treetraining
+from rnntool.training.engine import apply_gradients
+from rnntool.training.tree import tree_vocab
 from rnntool.treebatch import build_batch, class_id
 from seeds import dev_accuracy  # bench/seeds.py
 
@@ -129,7 +131,8 @@ def throughput(args) -> None:
         threads = settings.thread_count() or cores  # all three loops run with rnntool's choice
         settings.threads = threads
         with tempfile.TemporaryDirectory() as tmp:
-            summary = train_tree(sample, None, settings, os.path.join(tmp, "t.pt"))
+            summary = treetraining.train(treetraining.TreeData(sample, None, None, {}), settings,
+                                         os.path.join(tmp, "t.pt"))
         tool = summary["train_trees_per_second"]
 
         def loop(loss_of, steps):

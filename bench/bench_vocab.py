@@ -1,4 +1,4 @@
-"""Benchmark building a vocabulary and encoding a corpus (rnntool.vocab) on a ~100 MB text.
+"""Benchmark building a vocabulary and encoding a corpus (rnntool.corpus) on a ~100 MB text.
 
 Usage (from the repository root; the source text stays where it is):
 
@@ -39,12 +39,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 LIBRARY = """
 import json, resource, sys, time
-from rnntool import text, vocab
+from rnntool import corpus, text
 if sys.argv[2] == "word":
     text.make_tokenizer()  # import nltk before the clock starts
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
-vocab.build_and_encode([sys.argv[1]], sys.argv[3], sys.argv[2])
+corpus.build_and_encode([sys.argv[1]], sys.argv[3], sys.argv[2])
 print(json.dumps({"seconds": time.perf_counter() - start, "before_kb": before}))
 """
 

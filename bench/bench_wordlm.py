@@ -25,9 +25,9 @@ import tempfile
 import numpy as np
 
 from rnntool import checkpoint
+from rnntool.corpus import build_and_encode, load_ids
 from rnntool.evaluate import unigram_loss
-from rnntool.train import split_train_val
-from rnntool.vocab import build_and_encode, load_ids
+from rnntool.training.lm import split_train_val
 
 
 def unigram_perplexity(text: str, folder: str) -> tuple[float, int]:

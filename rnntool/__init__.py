@@ -20,19 +20,21 @@ The Python API (``rnntool.api`` says more)::
 - errors: ``RnnToolError`` and its subclasses ``InputError``, ``CheckpointError``,
   ``Interrupted``.
 
-Library modules underneath (each module's docstring says more):
+Library modules underneath (each module's docstring says more; README's "Code layout"
+lists them all):
 
-- ``rnntool.vocab``: build, save, load vocabularies; encode text to compact arrays.
+- ``rnntool.kinds``: the table of model kinds, and each kind's use module (labels,
+  predictions, evaluation reports).
+- ``rnntool.training``: ``read_data`` and ``train`` of each kind, over one engine.
+- ``rnntool.settings``: every training setting, declared once, with its default.
+- ``rnntool.vocab``, ``rnntool.corpus``: vocabularies; counting and encoding corpora.
 - ``rnntool.text``: read text streams with an explicit encoding policy.
-- ``rnntool.trees``: read, binarize and write trees; parse raw sentences.
-- ``rnntool.labelled``: labelled lines for sentence classifiers.
-- ``rnntool.settings``: every training setting, with its default.
+- ``rnntool.trees``, ``rnntool.grammar``, ``rnntool.parsing``: trees and brackets;
+  grammars; lines made into binary trees.
+- ``rnntool.labelled``, ``rnntool.tagging``, ``rnntool.series``: the other input formats.
 - ``rnntool.checkpoint``: save and load self-contained checkpoints.
-- ``rnntool.train``: the training loops (``train_lm``, ``train_tree``, ``train_sentiment``,
-  ``train_tagger``, ``train_forecast``).
-- ``rnntool.sampling``: stream text from a character-level checkpoint.
-- ``rnntool.predicting``: class probabilities of trees and sentences.
-- ``rnntool.evaluate``: losses, accuracies and reports.
+- ``rnntool.inference``, ``rnntool.sampling``, ``rnntool.evaluate``: forward passes,
+  generation, scores.
 """
 
 __version__ = "0.1.0"

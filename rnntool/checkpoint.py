@@ -17,7 +17,8 @@ code from the file::
 exactly where the run stopped.
 
 Files are written atomically (temporary file, then rename). Not here: what is in
-``training`` (see ``rnntool.train``), or building models (``rnntool.models``).
+``training`` (see ``rnntool.training``), what each kind counts and keeps its best weights by
+(``rnntool.kinds``), or building models (``rnntool.models``).
 """
 
 from __future__ import annotations
@@ -119,11 +120,6 @@ def restore_vocab(checkpoint: dict, path: str = "<checkpoint>"):
         raise CheckpointError(f"{path}: damaged checkpoint: bad vocabulary ({exc})") from None
 
 
-#: What each kind counts as it trains.
-SEEN = {"charlm": "tokens_seen", "wordlm": "tokens_seen", "tree": "trees_seen",
-        "sentiment": "sentences_seen", "tagger": "sentences_seen", "forecast": "windows_seen"}
-
-
 def describe(data: dict, path: str) -> dict:
     """What a loaded checkpoint holds, as plain JSON-ready values (``rnntool info --json``;
     the keys are documented in the README and stay stable)."""
@@ -133,13 +129,16 @@ def describe(data: dict, path: str) -> dict:
     shared = {(t.data_ptr(), tuple(t.shape)): t for t in state.values() if hasattr(t, "numel")}
     parameters = sum(int(t.numel()) for t in shared.values())  # tied weights count once
     vocab = data["vocab"]
-    from rnntool.metrics import PRIMARY, VALIDATION_FIGURES, metrics_path
+    from rnntool import kinds
+    from rnntool.metrics import metrics_path
+    known = kinds.find(kind)
     # the record keeps its best figure as best_<figure> (a tagger: entity F1 or accuracy)
-    figure = next((f for f in PRIMARY.get(kind, ()) if f"best_{f}" in training), None)
+    figure = next((f for f in (known.primary if known else ()) if f"best_{f}" in training),
+                  None)
     metric = None if figure is None else f"best_{figure}"
     settings = {k: v for k, v in training.get("settings", {}).items()
                 if k not in ("command", "argv")}
-    seen_key = SEEN.get(kind)
+    seen_key = known.seen if known else None
     labels = training.get("labels") or (training.get("tagger") or {}).get("tags")
     metrics = metrics_path(path)
     return {
@@ -162,7 +161,7 @@ def describe(data: dict, path: str) -> dict:
             "best": None if metric is None or training.get(metric) is None else {
                 "metric": metric[len("best_"):], "value": training.get(metric),
                 "step": training.get("best_step"),
-                "higher_is_better": VALIDATION_FIGURES[figure]},
+                "higher_is_better": kinds.VALIDATION_FIGURES[figure]},
             "resumable": isinstance(training.get("resume"), dict),
         },
         "settings": settings,

@@ -1,4 +1,5 @@
-"""Batching: contiguous streams for truncated BPTT, and length buckets for sentences.
+"""Batching: contiguous streams for truncated BPTT, length buckets for sentences, and padded
+tagged sentences.
 
 ``StreamBatches``: the corpus (a 1-D id array, possibly memory-mapped) is cut into
 ``batch_size`` contiguous streams laid side by side; batch ``i`` holds the next ``seq_len``
@@ -10,12 +11,16 @@ the recurrent state can be carried from one batch to the next.
 (``pack_padded_sequence``), so padding neither changes a result nor costs compute, and
 bucketing keeps the padded tensors small.
 
+``encode_batch``: tagged sentences (word ids, and optionally tag ids and each word's
+character ids) padded into the tensors a tagger takes.
+
 Not here: models, files, the training loop.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import numpy as np
 
@@ -109,3 +114,48 @@ class LengthBatches:
 
     def set_state(self, state: dict) -> None:
         self.rng.bit_generator.state = state
+
+
+def encode_batch(word_ids: Sequence[np.ndarray], tag_ids: Sequence[np.ndarray] | None = None,
+                 char_ids: Sequence[Sequence[np.ndarray]] | None = None) -> dict:
+    """Pad a batch of sentences (each of at least one word) into torch tensors.
+
+    ``ids`` [B, T] int64 (padding 0) and ``lengths`` [B] int64 on the CPU; with ``tag_ids``,
+    ``tags`` [B, T] int64 (padding -1); with ``char_ids`` (one id array a word),
+    ``chars`` [B, T, C] int64 (padding 0) and ``char_lengths`` [B, T] (padding positions 1,
+    so that every position packs).
+    """
+    import torch
+
+    if not len(word_ids):
+        raise ValueError("an empty batch")
+    lengths = np.array([len(s) for s in word_ids], dtype=np.int64)
+    if lengths.min() < 1:
+        raise ValueError("every sentence of a batch needs at least one word")
+    batch, longest = len(word_ids), int(lengths.max())
+    ids = np.zeros((batch, longest), dtype=np.int64)
+    for row, sentence in enumerate(word_ids):
+        ids[row, :len(sentence)] = sentence
+    out = {"ids": torch.from_numpy(ids), "lengths": torch.from_numpy(lengths)}
+    if tag_ids is not None:
+        if [len(t) for t in tag_ids] != lengths.tolist():
+            raise ValueError("tag_ids do not match the sentences' lengths")
+        tags = np.full((batch, longest), -1, dtype=np.int64)
+        for row, sentence in enumerate(tag_ids):
+            tags[row, :len(sentence)] = sentence
+        out["tags"] = torch.from_numpy(tags)
+    if char_ids is not None:
+        if [len(c) for c in char_ids] != lengths.tolist():
+            raise ValueError("char_ids do not match the sentences' lengths")
+        char_lengths = np.ones((batch, longest), dtype=np.int64)
+        for row, sentence in enumerate(char_ids):
+            char_lengths[row, :len(sentence)] = [len(word) for word in sentence]
+        if char_lengths.min() < 1:
+            raise ValueError("every word needs at least one character id")
+        chars = np.zeros((batch, longest, int(char_lengths.max())), dtype=np.int64)
+        for row, sentence in enumerate(char_ids):
+            for column, word in enumerate(sentence):
+                chars[row, column, :len(word)] = word
+        out["chars"] = torch.from_numpy(chars)
+        out["char_lengths"] = torch.from_numpy(char_lengths)
+    return out

@@ -15,7 +15,7 @@ on what only one of them may know: the whole batch's loss and item count, rank 0
 (progress under ``--max-time``) and whether a signal asked the run to stop.
 
 Not here: which data a rank reads (the training loops ask for their ``shard``), saving
-(rank 0 alone writes, see ``rnntool.train``).
+(rank 0 alone writes, see ``rnntool.training.engine``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Exceptions that mean "the user's input or environment is wrong", not "rnntool has a bug".
 
-The command line prints these as one line on stderr and exits with status 1; anything
-else that escapes is a bug and keeps its traceback.
+The command line prints these as one line on stderr and exits with status 1 (an
+``OptionError`` as a usage error, status 2); anything else that escapes is a bug and keeps
+its traceback. Not here: click, which the library does not import.
 """
 
 
@@ -15,6 +16,12 @@ class InputError(RnnToolError):
 
 class CheckpointError(RnnToolError):
     """A file that is not a readable rnntool checkpoint of the expected kind and version."""
+
+
+class OptionError(RnnToolError):
+    """Options that do not fit together or do not fit the model (``--output trees`` for a
+    sentence classifier): the command line reports it as a usage error (exit status 2)
+    with this message, as click reports its own."""
 
 
 class Interrupted(RnnToolError):

@@ -11,7 +11,7 @@ flag; the training loop finishes its step, writes a resumable checkpoint and rai
 once, wherever the run is: a checkpoint being written then is abandoned (its temporary file
 removed), and the last complete one stays as it was.
 
-Not here: what is saved (``rnntool.train``), how files are written (``rnntool.files``).
+Not here: what is saved (``rnntool.training``), how files are written (``rnntool.files``).
 """
 
 from __future__ import annotations

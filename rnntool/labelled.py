@@ -12,7 +12,9 @@ One example a line, in one of these formats:
 
 Text is tokenized with the vocabulary's tokenizer (``rnntool.text``); tree leaves are
 tokens already. Every problem is an ``InputError`` naming the file and line.
-Not here: vocabularies, batching, models.
+Not here: vocabularies, batching, models. Tree lines are read with ``rnntool.trees`` (imported
+where needed, to keep this module light); ``rnntool.parsing`` builds on this module, never
+the reverse.
 """
 
 from __future__ import annotations

@@ -22,8 +22,9 @@ that leaves the earlier pair as it was), and a resumed run first drops the recor
 the step it resumes from (a stopped run may have logged past its last save). Lines are
 appended and flushed one by one; a line cut short by a crash is skipped when reading.
 
-Not here: what the figures mean (``rnntool.train``), summaries and plots (``rnntool
-report``, ``rnntool.plot``).
+Not here: what the figures mean (``rnntool.training``), which figures each kind records
+and keeps its best checkpoint by (``rnntool.kinds``), plots (``rnntool report``,
+``rnntool.plot``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ import os
 
 from rnntool.errors import InputError
 from rnntool.files import write_text_atomic
+from rnntool import kinds
+from rnntool.kinds import VALIDATION_FIGURES
 
 SUFFIX = ".metrics.jsonl"
 EVENTS = ("start", "train", "validation", "end")
@@ -146,24 +149,16 @@ def read_records(path: str, strict: bool = True) -> list[dict]:
     return records
 
 
-#: Validation figures, and whether higher is better.
-VALIDATION_FIGURES = {"val_loss": False, "val_bpc": False, "val_ppl": False,
-                      "dev_root_accuracy": True, "dev_all_accuracy": True,
-                      "dev_accuracy": True, "dev_entity_f1": True, "val_mae": False,
-                      "val_rmse": False, "naive_mae": False}
-#: The figure each kind keeps its best checkpoint by.
-PRIMARY = {"charlm": ("val_loss",), "wordlm": ("val_loss",), "tree": ("dev_root_accuracy",),
-           "sentiment": ("dev_accuracy",), "forecast": ("val_mae",),
-           "tagger": ("dev_entity_f1", "dev_accuracy")}
-
-
 def primary_figure(kind: str | None, validations: list[dict]) -> str | None:
     """The figure a run of ``kind`` keeps its best checkpoint by, among those its
     validation records hold (a tagger: entity F1 for BIO tags, else token accuracy)."""
-    for figure in PRIMARY.get(kind, ()):
+    known = kinds.find(kind)
+    for figure in known.primary if known else ():
         if any(figure in v for v in validations):
             return figure
     return None
+
+
 #: Figures of ``train`` records that can be plotted.
 TRAIN_FIGURES = ("loss", "lr", "throughput")
 

@@ -14,7 +14,7 @@ parameter densely:
   step for the dense parameters, and for an embedding row whenever that row is updated.
 
 ``clip_grad_norm`` clips by the global norm over dense and sparse gradients alike.
-Not here: the training loop (``rnntool.train``), the model.
+Not here: the training loop (``rnntool.training``), the model.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The prime is run through the model once; after that every new token costs one recurrent
 step on the carried state (constant work per token, the prefix is never re-run), and each
 token is yielded as soon as it is drawn, so callers can stream it. Not here: writing to
-stdout (the command does that), training.
+stdout (the command does that), checking a model can sample (``rnntool.kinds``), training.
 """
 
 from __future__ import annotations
@@ -29,6 +29,19 @@ def default_prime(vocab) -> str:
     if "\n" in vocab.index:
         return "\n"
     return vocab.tokens[vocab.num_reserved]
+
+
+def generator(random_seed: int | None = None):
+    """A torch random generator for drawing tokens: seeded with ``random_seed`` (the same
+    draws every time), or from the system's randomness when it is None."""
+    import torch
+
+    found = torch.Generator()
+    if random_seed is None:
+        found.seed()
+    else:
+        found.manual_seed(random_seed)
+    return found
 
 
 def generate(model, vocab, prime: str, length: int, *, temperature: float = 1.0,

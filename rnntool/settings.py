@@ -1,81 +1,238 @@
-"""Every training setting in one block per model kind, with the defaults the command line shows.
+"""Every training setting, declared once per model kind: its default, help text, metavar and
+bounds, as the metadata of a dataclass field (``setting(...)``).
 
-Plain dataclasses with no heavy imports, so the command line can read the defaults
-without loading torch or numpy. Not here: what the settings do (``rnntool.train``).
+Plain dataclasses with no heavy imports (neither click nor torch), so the command line can
+read the defaults and help without loading torch or numpy: ``rnntool.cli.train.options``
+makes the click options from these declarations, and each class's ``check()`` is derived
+from the same bounds (plus the few checks across settings, written out). Not here: what the
+settings do (``rnntool.training``), the options that are not settings (input files,
+--output, --resume, ...).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from rnntool.errors import RnnToolError
+from rnntool.labelled import FORMATS as _LINE_FORMATS
+from rnntool.tagging import TAGGED_FORMATS
+from rnntool.text import TOKENIZERS
 
 #: Passes over the text when no limit at all is given.
 DEFAULT_EPOCHS = 10
 
+#: The recurrent cells of the sequence models, and the compositions of the tree models.
+CELLS = ("lstm", "gru", "rnn")
+TREE_CELLS = ("rnn", "rntn", "lstm")
+OPTIMIZERS = ("adagrad", "adam")
+NODE_LOSSES = ("all", "root")
+POOLS = ("last", "mean", "max")
+#: What a labelled line may hold: every line format of ``rnntool.labelled`` but bare text.
+LABELLED_FORMATS = tuple(name for name in _LINE_FORMATS if name != "text")
 
-def check_recurrent(settings, counts: tuple[str, ...]) -> None:
-    """The checks the recurrent kinds' settings share: a known cell, the ``counts`` at
-    least 1, dropout in [0, 1), a positive learning rate and time limit."""
-    if settings.cell not in ("lstm", "gru", "rnn"):
-        raise RnnToolError(f"unknown cell {settings.cell!r}")
-    for name in counts:
-        if getattr(settings, name) < 1:
-            raise RnnToolError(f"--{name.replace('_', '-')} must be at least 1")
-    if not 0.0 <= settings.dropout < 1.0:
-        raise RnnToolError("--dropout must be in [0, 1)")
-    if settings.lr <= 0:
-        raise RnnToolError("--lr must be positive")
-    if settings.max_time is not None and settings.max_time <= 0:
-        raise RnnToolError("--max-time must be positive")
+#: Random seeds are 64-bit: 0 to SEED_LIMIT - 1.
+SEED_LIMIT = 2 ** 64
+
+#: The key of a setting's ``Setting`` in its dataclass field's metadata.
+SETTING = "rnntool.setting"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """How one setting is offered on the command line and checked: the metadata of its
+    field. Numbers are bounded by ``minimum``/``maximum`` (excluded with ``min_open`` /
+    ``max_open``); a setting whose default is None is optional (None is never checked)."""
+
+    help: str
+    metavar: str | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    min_open: bool = False
+    max_open: bool = False
+    choices: tuple[str, ...] | None = None
+    what: str | None = None       # what an unknown choice is called (default: its name)
+    flag: bool = False            # an on-switch, off by default (--lowercase)
+    off: str | None = None        # the off-switch of an on/off pair (tie: "no-tie")
+    duration: bool = False        # seconds, on the command line also 10m, 1h30m
+    seed: bool = False            # a random seed, 0 to SEED_LIMIT - 1
+    message: str | None = None    # the error for any value out of bounds, instead of derived
+    option: bool = True           # offered on the command line
+
+    def problem(self, name: str, value) -> str | None:
+        """What is wrong with ``value`` for the setting ``name``; None: nothing."""
+        option = "--" + name.replace("_", "-")
+        if self.choices is not None:
+            return None if value in self.choices else \
+                f"unknown {self.what or name.replace('_', ' ')} {value!r}"
+        if self.seed and not 0 <= value < SEED_LIMIT:
+            return f"{option} must be from 0 to {SEED_LIMIT - 1}"
+        if self.duration and value <= 0:
+            return f"{option} must be positive"
+        low, high = self.minimum, self.maximum
+        if (low is not None and (value <= low if self.min_open else value < low)) or (
+                high is not None and (value >= high if self.max_open else value > high)):
+            return self.message or f"{option} must be {self.bounds()}"
+        return None
+
+    def bounds(self) -> str:
+        """The bounds in words: "at least 1", "positive", "in [0, 1)", "between 0 and 1"."""
+        low, high = self.minimum, self.maximum
+        if high is None:
+            return "positive" if self.min_open and low == 0 else \
+                f"{'more than' if self.min_open else 'at least'} {low:g}"
+        if self.min_open and self.max_open:
+            return f"between {low:g} and {high:g}"
+        return f"in {'(' if self.min_open else '['}{low:g}, {high:g}{')' if self.max_open else ']'}"
+
+
+def setting(default, help: str, **spec):
+    """A settings field: ``default``, with its help text and bounds (``Setting``'s fields)."""
+    return dataclasses.field(default=default, metadata={SETTING: Setting(help, **spec)})
+
+
+def _default(cls, name: str, default):
+    """Field ``name`` of settings class ``cls`` declared again, for a subclass, with another
+    default."""
+    field, = [field for field in dataclasses.fields(cls) if field.name == name]
+    return dataclasses.field(default=default, metadata=field.metadata)
+
+
+def settings_fields(cls) -> list[dataclasses.Field]:
+    """The fields of settings class (or object) ``cls`` declared with ``setting``, in order."""
+    return [field for field in dataclasses.fields(cls) if SETTING in field.metadata]
+
+
+class Settings:
+    """What every kind's settings have: ``check()``, derived from the fields' declarations."""
+
+    def check(self) -> None:
+        """An RnnToolError naming the first setting out of bounds: unknown names first,
+        then numbers, in field order."""
+        fields = settings_fields(self)
+        for field in sorted(fields, key=lambda field: field.metadata[SETTING].choices is None):
+            value = getattr(self, field.name)
+            if value is None and field.default is None:
+                continue
+            problem = field.metadata[SETTING].problem(field.name, value)
+            if problem:
+                raise RnnToolError(problem)
+
+
+# Declarations shared by several kinds, their defaults (and a noun) given by each kind.
+
+def _cell():
+    return setting("lstm", "Recurrent cell.", choices=CELLS)
+
+
+def _count(default, help: str, metavar: str = "N"):
+    return setting(default, help, metavar=metavar, minimum=1)
+
+
+def _layers(default: int):
+    return _count(default, "Stacked recurrent layers.")
+
+
+def _dropout(default: float, help: str):
+    return setting(default, help, metavar="P", minimum=0, maximum=1, max_open=True)
+
+
+def _adam_lr(default: float):
+    return setting(default, "Learning rate (Adam).", metavar="RATE", minimum=0, min_open=True)
+
+
+def _weight_decay(default: float = 0.0):
+    return setting(default, "L2 weight decay.", metavar="L2", minimum=0)
+
+
+def _clip(default: float):
+    return setting(default, "Clip gradients to this global norm (0: off).", metavar="NORM",
+                   minimum=0)
+
+
+def _batch_size(default: int, unit: str):
+    return _count(default, f"{unit.capitalize()} per minibatch.")
+
+
+def _epochs(default: int, unit: str):
+    return _count(default, f"Passes over the training {unit}.")
+
+
+def _max_time():
+    return setting(None, "Stop after this much time (e.g. 600, 10m); the epoch in progress is "
+                         "then validated.", duration=True)
+
+
+def _random_seed(help: str = "Seed of the random number generators (weights, order)."):
+    return setting(0, help, metavar="N", seed=True)
+
+
+def _log_every():
+    return _count(50, "Write a training record (mean loss, learning rate, throughput) to "
+                      "CKPT.metrics.jsonl every N steps; validations are recorded too.")
+
+
+def _min_count(help: str = "Training words seen fewer times become <unk>."):
+    return _count(1, help)
+
+
+def _lowercase(help: str = "Fold words to lower case."):
+    return setting(False, help, flag=True)
+
+
+def _bidirectional(default: bool):
+    return setting(default, "Read each sentence in both directions.", off="unidirectional")
+
+
+def _eval_every(unit: str):
+    return _count(None, f"Validate every this many steps, and at the end (default: about every "
+                        f"seven times as many training {unit}s as the validation text holds, "
+                        f"so validating costs about 5% of the time).")
+
+
+#: One message for the run limits of a language model, one for its vocabulary's limits.
+_RUN_LIMITS = "--epochs and --steps must be positive"
+_VOCAB_LIMITS = "--min-count must be at least 1 and --max-size at least 5"
 
 
 @dataclass
-class CharLMSettings:
+class CharLMSettings(Settings):
     """Every setting of a char-LM training run. The command line's defaults come from here."""
 
     # model
-    cell: str = "lstm"
-    layers: int = 2
-    hidden: int = 256
-    embed: int = 64
-    dropout: float = 0.1
+    cell: str = _cell()
+    layers: int = _layers(2)
+    hidden: int = _count(256, "Hidden units per layer.")
+    embed: int = _count(64, "Character embedding size.")
+    dropout: float = _dropout(0.1, "Dropout on embeddings, between layers and on outputs.")
     # data
-    seq_len: int = 100          # truncated BPTT length
-    batch_size: int = 16        # contiguous streams per batch
-    val_frac: float = 0.1       # the last fraction of the text, contiguous, is held out
+    seq_len: int = _count(100, "Truncated BPTT length: time steps per batch.")
+    batch_size: int = _count(16, "Contiguous streams per batch.")
+    val_frac: float = setting(0.1, "Hold out this final fraction of the text, contiguous, for "
+                                   "validation (0: none; the last model is saved).",
+                              metavar="F", minimum=0, maximum=1, max_open=True)
     # optimization
-    lr: float = 3e-3            # peak learning rate (Adam)
-    min_lr_frac: float = 0.05   # the cosine schedule ends at lr * min_lr_frac
-    warmup: int = 50            # steps of linear warmup
-    clip: float = 1.0           # global gradient-norm limit (0: no clipping)
+    lr: float = setting(3e-3, "Peak learning rate (Adam), reached after a short warmup and then "
+                              "decayed along a cosine to a twentieth.",
+                        metavar="RATE", minimum=0, min_open=True)
+    min_lr_frac: float = setting(0.05, "The cosine schedule ends at lr * min_lr_frac.",
+                                 option=False)
+    warmup: int = setting(50, "Steps of linear warmup.", option=False)
+    clip: float = _clip(1.0)
     # length of the run: whichever limit comes first; with none given, DEFAULT_EPOCHS
-    epochs: float | None = None
-    steps: int | None = None
-    max_time: float | None = None  # seconds of training
-    # validation
-    eval_every: int | None = None  # steps between validations (None: auto, see below)
-    random_seed: int = 0
-    log_every: int = 50         # steps per training record in CKPT.metrics.jsonl
-
-    def check(self) -> None:
-        if self.cell not in ("lstm", "gru", "rnn"):
-            raise RnnToolError(f"unknown cell {self.cell!r}")
-        for name in ("layers", "hidden", "embed", "seq_len", "batch_size", "eval_every",
-                     "log_every"):
-            if getattr(self, name) is not None and getattr(self, name) < 1:
-                raise RnnToolError(f"--{name.replace('_', '-')} must be at least 1")
-        if not 0.0 <= self.dropout < 1.0:
-            raise RnnToolError("--dropout must be in [0, 1)")
-        if not 0.0 <= self.val_frac < 1.0:
-            raise RnnToolError("--val-frac must be in [0, 1)")
-        if self.lr <= 0:
-            raise RnnToolError("--lr must be positive")
-        if (self.epochs is not None and self.epochs <= 0) or (
-                self.steps is not None and self.steps < 1):
-            raise RnnToolError("--epochs and --steps must be positive")
-        if self.max_time is not None and self.max_time <= 0:
-            raise RnnToolError("--max-time must be positive")
+    epochs: float | None = setting(
+        None, f"Passes over the training text (may be fractional; default: {DEFAULT_EPOCHS} "
+              f"when neither --steps nor --max-time is given).",
+        metavar="X", minimum=0, min_open=True, message=_RUN_LIMITS)
+    steps: int | None = setting(None, "Stop after this many batches.", metavar="N", minimum=1,
+                                message=_RUN_LIMITS)
+    max_time: float | None = setting(None, "Stop after this much time (e.g. 600, 10m, 1h); the "
+                                           "learning-rate schedule then follows the clock.",
+                                     duration=True)
+    # validation (None: auto, see validation_interval)
+    eval_every: int | None = _eval_every("character")
+    random_seed: int = _random_seed("Seed of the random number generator (weights, dropout).")
+    log_every: int = _log_every()
 
     def passes(self) -> float | None:
         """How many passes over the training text the run may make (None: no such limit)."""
@@ -94,62 +251,73 @@ class CharLMSettings:
         return max(50, -(-7 * val_tokens // per_step))
 
 
-
 @dataclass
 class WordLMSettings(CharLMSettings):
     """Every setting of a word-level language-model run: the char-LM's, with defaults for
     words, and how the text becomes words."""
 
-    embed: int = 200
-    hidden: int = 200
-    dropout: float = 0.2
-    seq_len: int = 35
-    batch_size: int = 20
-    tie: bool = False             # the output layer shares the embedding (embed == hidden)
+    embed: int = _count(200, "Word embedding size.")
+    hidden: int = _default(CharLMSettings, "hidden", 200)
+    dropout: float = _default(CharLMSettings, "dropout", 0.2)
+    seq_len: int = _default(CharLMSettings, "seq_len", 35)
+    batch_size: int = _default(CharLMSettings, "batch_size", 20)
+    eval_every: int | None = _eval_every("word")
+    tie: bool = setting(False, "Tie the output layer to the word embedding (needs --embed equal "
+                               "to --hidden).", off="no-tie")
     # words: as `rnntool vocab --level word` makes them
-    tokenizer: str = "regexp"
-    lowercase: bool = False
-    min_count: int = 1            # rarer words become <unk>
-    max_size: int | None = None   # at most this many vocabulary entries (reserved included)
+    tokenizer: str = setting("regexp", "How lines are split into words, as `rnntool vocab "
+                                       "--level word` does.", choices=TOKENIZERS)
+    lowercase: bool = _lowercase()
+    min_count: int = setting(1, "Words seen fewer times become <unk>.", metavar="N", minimum=1,
+                             message=_VOCAB_LIMITS)
+    max_size: int | None = setting(None, "Keep at most N vocabulary entries (the most frequent "
+                                         "words; the 4 reserved entries count).",
+                                   metavar="N", minimum=5, message=_VOCAB_LIMITS)
 
     def check(self) -> None:
         super().check()
         if self.tie and self.embed != self.hidden:
             raise RnnToolError(f"--tie needs --embed equal to --hidden (they are {self.embed} "
                                f"and {self.hidden})")
-        if self.tokenizer not in ("regexp", "treebank", "whitespace"):
-            raise RnnToolError(f"unknown tokenizer {self.tokenizer!r}")
-        if self.min_count < 1 or (self.max_size is not None and self.max_size < 5):
-            raise RnnToolError("--min-count must be at least 1 and --max-size at least 5")
 
 
 @dataclass
-class TreeSettings:
+class TreeSettings(Settings):
     """Every setting of a tree-model (recursive network) training run."""
 
     # model
-    cell: str = "rnn"             # rnn, rntn or lstm
-    hidden: int = 100
-    embed: int | None = None      # None: the same as hidden
-    dropout: float = 0.0
+    cell: str = setting("rnn", "Composition: rnn h = tanh(W[l; r] + b); rntn adds a bilinear "
+                               "tensor term; lstm is a binary Tree-LSTM with a forget gate per "
+                               "child.", choices=TREE_CELLS)
+    hidden: int = _count(100, "Size of every node's state.")
+    embed: int | None = _count(None, "Word embedding size (default: --hidden; otherwise "
+                                     "projected to it).")
+    dropout: float = _dropout(0.0, "Dropout on word embeddings and on the states fed to the "
+                                   "classifier.")
     # data
-    binary: bool = False          # SST binary convention
-    min_count: int = 1            # rarer training words map to <unk>
+    binary: bool = setting(False, "SST binary convention: labels 0-1 negative, 3-4 positive; "
+                                  "neutral nodes are unsupervised and neutral-root trees are "
+                                  "left out of evaluation.", flag=True)
+    min_count: int = _min_count()
     # optimization
-    optimizer: str = "adagrad"    # adagrad or adam
-    lr: float | None = None       # None: 0.05 for Adagrad, 0.002 for Adam
-    weight_decay: float = 1e-5
-    clip: float = 5.0
-    batch_size: int = 25
-    node_loss: str = "all"        # all labelled nodes, or the roots only
+    optimizer: str = setting("adagrad", "Optimizer.", choices=OPTIMIZERS)
+    lr: float | None = setting(None, "Learning rate (default: 0.05 for Adagrad, 0.002 for "
+                                     "Adam).", metavar="RATE", minimum=0, min_open=True)
+    weight_decay: float = _weight_decay(1e-5)
+    clip: float = _clip(5.0)
+    batch_size: int = _batch_size(25, "trees")
+    node_loss: str = setting("all", "Loss at every labelled node, or at the roots only.",
+                             choices=NODE_LOSSES, what="node loss")
     # length of the run: whichever limit comes first
-    epochs: int = 10
-    max_time: float | None = None
-    random_seed: int = 0
-    log_every: int = 50         # steps per training record in CKPT.metrics.jsonl
-    # CPU threads; None: one for rnn and lstm, whose per-level operations are too small to
-    # share (and stall when another process holds a core), torch's default for rntn
-    threads: int | None = None
+    epochs: int = _epochs(10, "trees")
+    max_time: float | None = _max_time()
+    random_seed: int = _random_seed()
+    log_every: int = _log_every()
+    # CPU threads; None: see thread_count
+    threads: int | None = _count(None, "CPU threads (default: 1 for rnn and lstm, whose many "
+                                       "small per-level operations gain nothing from more and "
+                                       "stall when another process holds a core; all cores "
+                                       "for rntn; OMP_NUM_THREADS, if set, instead of 1).")
 
     def thread_count(self) -> int | None:
         """Threads to train with: ``threads``, else 1 for rnn and lstm unless OMP_NUM_THREADS
@@ -166,126 +334,110 @@ class TreeSettings:
             return self.lr
         return 0.05 if self.optimizer == "adagrad" else 0.002
 
-    def check(self) -> None:
-        if self.cell not in ("rnn", "rntn", "lstm"):
-            raise RnnToolError(f"unknown cell {self.cell!r}")
-        if self.optimizer not in ("adagrad", "adam"):
-            raise RnnToolError(f"unknown optimizer {self.optimizer!r}")
-        if self.node_loss not in ("all", "root"):
-            raise RnnToolError(f"unknown node loss {self.node_loss!r}")
-        for name in ("hidden", "batch_size", "epochs", "min_count", "log_every"):
-            if getattr(self, name) < 1:
-                raise RnnToolError(f"--{name.replace('_', '-')} must be at least 1")
-        if self.threads is not None and self.threads < 1:
-            raise RnnToolError("--threads must be at least 1")
-        if self.embed is not None and self.embed < 1:
-            raise RnnToolError("--embed must be at least 1")
-        if not 0.0 <= self.dropout < 1.0:
-            raise RnnToolError("--dropout must be in [0, 1)")
-
 
 @dataclass
-class SentimentSettings:
+class SentimentSettings(Settings):
     """Every setting of a sequence-classifier (sentiment) training run."""
 
     # model
-    cell: str = "lstm"            # lstm, gru or rnn
-    layers: int = 1
-    hidden: int = 150
-    embed: int = 100
-    bidirectional: bool = False
-    pool: str = "last"            # last, mean or max
-    dropout: float = 0.3
+    cell: str = _cell()
+    layers: int = _layers(1)
+    hidden: int = _count(150, "Hidden units per layer and direction.")
+    embed: int = _count(100, "Word embedding size.")
+    bidirectional: bool = _bidirectional(False)
+    pool: str = setting("last", "Sentence vector: the final state of each direction (last), or "
+                                "the mean or maximum of the top layer's outputs over the "
+                                "sentence.", choices=POOLS, what="pooling")
+    dropout: float = _dropout(0.3, "Dropout on word embeddings, between layers and on the "
+                                   "sentence vector.")
     # data
-    format: str = "auto"          # auto, tsv, fasttext or trees
-    binary: bool = False          # SST binary convention on tree input
-    tokenizer: str = "treebank"   # for text lines (tree leaves are tokens already)
-    lowercase: bool = False
-    min_count: int = 1            # rarer training words map to <unk>
+    format: str = setting("auto", "What a line holds: label<TAB>text (tsv), __label__X text "
+                                  "(fasttext), a labelled bracketed tree whose root label and "
+                                  "leaves are the example (trees), or any of these, told apart "
+                                  "line by line (auto).",
+                          choices=LABELLED_FORMATS, what="input format")
+    binary: bool = setting(False, "SST binary convention on 0-4 labels: 0-1 become 0 "
+                                  "(negative), 3-4 become 1 (positive), neutral (2) examples "
+                                  "are left out.", flag=True)
+    tokenizer: str = setting("treebank", "How text lines are split into words (tree leaves are "
+                                         "words already).", choices=TOKENIZERS)
+    lowercase: bool = _lowercase()
+    min_count: int = _min_count()
     # optimization (Adam; the embedding table is updated lazily, see rnntool.optim)
-    lr: float = 0.002
-    weight_decay: float = 0.0
-    clip: float = 5.0
-    batch_size: int = 32
+    lr: float = _adam_lr(0.002)
+    weight_decay: float = _weight_decay()
+    clip: float = _clip(5.0)
+    batch_size: int = _batch_size(32, "sentences")
     # length of the run: whichever limit comes first
-    epochs: int = 10
-    max_time: float | None = None
-    random_seed: int = 0
-    log_every: int = 50         # steps per training record in CKPT.metrics.jsonl
-
-    def check(self) -> None:
-        if self.pool not in ("last", "mean", "max"):
-            raise RnnToolError(f"unknown pooling {self.pool!r}")
-        if self.format not in ("auto", "tsv", "fasttext", "trees"):
-            raise RnnToolError(f"unknown input format {self.format!r}")
-        check_recurrent(self, ("layers", "hidden", "embed", "batch_size", "epochs",
-                               "min_count", "log_every"))
+    epochs: int = _epochs(10, "sentences")
+    max_time: float | None = _max_time()
+    random_seed: int = _random_seed()
+    log_every: int = _log_every()
 
 
 @dataclass
-class ForecastSettings:
+class ForecastSettings(Settings):
     """Every setting of a time-series forecaster's training run."""
 
     # data
-    target: str | None = None     # the column to forecast (name or number; default: last)
-    columns: list | None = None   # input columns (default: all)
-    window: int = 48              # steps of history per forecast
-    horizon: int = 1              # steps forecast at once
-    val_frac: float = 0.2         # the held-out tail, for validation
+    target: str | None = setting(None, "The column to forecast, by header name or number from "
+                                       "1 (default: the last column).", metavar="COLUMN")
+    columns: list | None = setting(None, "Input columns, comma-separated names or numbers "
+                                         "(default: all); the target is always one.",
+                                   metavar="COLUMNS")
+    window: int = _count(48, "Steps of history each forecast reads.")
+    horizon: int = _count(1, "Steps forecast at once.", metavar="H")
+    val_frac: float = setting(0.2, "Hold out this final fraction of the steps for validation.",
+                              metavar="F", minimum=0, maximum=1, min_open=True, max_open=True)
     # model
-    cell: str = "lstm"
-    layers: int = 2
-    hidden: int = 64
-    dropout: float = 0.0
+    cell: str = _cell()
+    layers: int = _layers(2)
+    hidden: int = _count(64, "Hidden units per layer.")
+    dropout: float = _dropout(0.0, "Dropout between layers and before the output layer.")
     # optimization (Adam)
-    lr: float = 0.003
-    weight_decay: float = 0.0
-    clip: float = 1.0
-    batch_size: int = 32
+    lr: float = _adam_lr(0.003)
+    weight_decay: float = _weight_decay()
+    clip: float = _clip(1.0)
+    batch_size: int = _batch_size(32, "windows")
     # length of the run: whichever limit comes first
-    epochs: int = 20
-    max_time: float | None = None
-    random_seed: int = 0
-    log_every: int = 50         # steps per training record in CKPT.metrics.jsonl
-
-    def check(self) -> None:
-        if not 0.0 < self.val_frac < 1.0:
-            raise RnnToolError("--val-frac must be between 0 and 1")
-        check_recurrent(self, ("window", "horizon", "layers", "hidden", "batch_size",
-                               "epochs", "log_every"))
+    epochs: int = _epochs(20, "windows")
+    max_time: float | None = _max_time()
+    random_seed: int = _random_seed()
+    log_every: int = _log_every()
 
 
 @dataclass
-class TaggerSettings:
+class TaggerSettings(Settings):
     """Every setting of a sequence tagger's training run."""
 
     # data
-    format: str = "auto"          # auto, conll or slash
-    lowercase: bool = False       # fold words to lower case (characters keep their case)
-    min_count: int = 1            # rarer training words map to <unk>
+    format: str = setting("auto", "conll: a token and its tag a line (first and last column), a "
+                                  "blank line between sentences; slash: a sentence a line, "
+                                  "word/TAG items; auto: told apart file by file.",
+                          choices=TAGGED_FORMATS, what="input format")
+    lowercase: bool = _lowercase("Fold words to lower case for the word embeddings (the "
+                                 "character encoder still sees the case).")
+    min_count: int = _min_count()
     # model
-    cell: str = "lstm"
-    layers: int = 1
-    hidden: int = 100
-    embed: int = 100
-    bidirectional: bool = True
-    chars: bool = False           # a character BiLSTM of each word, for unknown words
-    char_embed: int = 25
-    char_hidden: int = 25
-    dropout: float = 0.3
+    cell: str = _cell()
+    layers: int = _layers(1)
+    hidden: int = _count(100, "Hidden units per layer and direction.")
+    embed: int = _count(100, "Word embedding size.")
+    bidirectional: bool = _bidirectional(True)
+    chars: bool = setting(False, "Add a character-level BiLSTM encoding of each word to its "
+                                 "embedding, which tags unknown words by their spelling.",
+                          off="no-chars")
+    char_embed: int = _count(25, "Character embedding size (with --chars).")
+    char_hidden: int = _count(25, "Hidden units of the character BiLSTM per direction (with "
+                                  "--chars).")
+    dropout: float = _dropout(0.3, "Dropout on the word vectors and on the recurrent outputs.")
     # optimization (Adam; the word embeddings are updated lazily, see rnntool.optim)
-    lr: float = 0.002
-    weight_decay: float = 0.0
-    clip: float = 5.0
-    batch_size: int = 32
+    lr: float = _adam_lr(0.002)
+    weight_decay: float = _weight_decay()
+    clip: float = _clip(5.0)
+    batch_size: int = _batch_size(32, "sentences")
     # length of the run: whichever limit comes first
-    epochs: int = 10
-    max_time: float | None = None
-    random_seed: int = 0
-    log_every: int = 50         # steps per training record in CKPT.metrics.jsonl
-
-    def check(self) -> None:
-        if self.format not in ("auto", "conll", "slash"):
-            raise RnnToolError(f"unknown input format {self.format!r}")
-        check_recurrent(self, ("layers", "hidden", "embed", "char_embed", "char_hidden",
-                               "batch_size", "epochs", "min_count", "log_every"))
+    epochs: int = _epochs(10, "sentences")
+    max_time: float | None = _max_time()
+    random_seed: int = _random_seed()
+    log_every: int = _log_every()

@@ -1,4 +1,5 @@
-"""Shared helpers: run the real command line in a subprocess, small real corpora."""
+"""Shared helpers: run the real command line in a subprocess or in this process, small real
+corpora."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+
+# One thread, here as in run_cli's processes: the test models are tiny, and a busy machine
+# then slows them least (set before anything imports torch; a value already set is kept).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT / "corpora" / "default.txt"
@@ -27,14 +32,17 @@ def run_cli(*args, input: bytes | str | None = None, cwd=None, env=None, timeout
                           stdin=None if input is not None else subprocess.DEVNULL)
 
 
-def run_here(*args, input: bytes | str | None = None):
-    """Run the command line in this process (click's CliRunner), for tests making many quick
-    calls where interpreter and torch start-up would dominate; the result has the
-    ``returncode``, ``stdout`` and ``stderr`` (bytes) of ``run_cli``'s."""
+def run_here(*args, input: bytes | str | None = None, env=None):
+    """Run the command line in this process (click's CliRunner), where a test needs no process
+    of its own (no signals, pipes or terminals): interpreter, torch and NLTK start-up then cost
+    nothing. The result has the ``returncode``, ``stdout`` and ``stderr`` (bytes) of
+    ``run_cli``'s; ``env`` is set for the call (a value None unsets), over run_cli's
+    RNNTOOL_LOG_INTERVAL."""
     import types
     from click.testing import CliRunner
     from rnntool.cli import cli
-    result = CliRunner().invoke(cli, [str(a) for a in args], input=input,
+    full_env = {"RNNTOOL_LOG_INTERVAL": "1000", **(env or {})}
+    result = CliRunner().invoke(cli, [str(a) for a in args], input=input, env=full_env,
                                 prog_name="rnntool")
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
@@ -76,8 +84,8 @@ SMALL_MODEL = ["--hidden", "64", "--embed", "16", "--layers", "1", "--batch-size
 def trained_model(tmp_path_factory, corpus_file) -> Path:
     """A small char-LM trained briefly through the CLI, shared by the sampling tests."""
     out = tmp_path_factory.mktemp("model") / "model.pt"
-    result = run_cli("train", "charlm", corpus_file, "-o", out, *SMALL_MODEL, "--steps", "300",
-                     "--eval-every", "100", "--random-seed", "3")
+    result = run_here("train", "charlm", corpus_file, "-o", out, *SMALL_MODEL, "--steps", "300",
+                      "--eval-every", "100", "--random-seed", "3")
     assert result.returncode == 0, result.stderr.decode()
     return out
 

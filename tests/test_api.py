@@ -90,8 +90,8 @@ def test_public_names_resolve_and_have_docstrings():
     assert rnntool.api.__doc__ and "not" in rnntool.api.__doc__
     with pytest.raises(AttributeError, match="no attribute 'no_such_thing'"):
         rnntool.no_such_thing  # noqa: B018
-    from rnntool import checkpoint, trees, vocab  # the library modules are still there
-    assert callable(vocab.build_vocab) and callable(trees.read_tree) and checkpoint.load
+    from rnntool import checkpoint, corpus, trees  # the library modules are still there
+    assert callable(corpus.build_vocab) and callable(trees.read_tree) and checkpoint.load
 
 
 # --- vocabularies -----------------------------------------------------------------------------
@@ -262,7 +262,8 @@ def test_tree_model_predicts_as_the_command_does(tree_model, treebank):
     probs = model.probabilities(lines)
     assert all(sum(p.values()) == pytest.approx(1, abs=1e-5) for p in probs)
     assert [max(p, key=p.get) for p in probs] == labels
-    assert model.probabilities(lines[-1]) == probs[-1]
+    # alone or in a batch: the same up to float rounding (level sizes differ with the batch)
+    assert model.probabilities(lines[-1]) == pytest.approx(probs[-1], abs=1e-6)
 
     nodes = model.predict_trees(lines[:3])
     cli = run_here("predict", path, "--output", "trees", input="\n".join(lines[:3]) + "\n")

@@ -12,7 +12,7 @@ import sys
 import pytest
 import torch
 
-from conftest import DEFAULT_CORPUS, ROOT, assert_one_line_error, run_cli
+from conftest import DEFAULT_CORPUS, ROOT, assert_one_line_error, run_here
 from rnntool.distributed import Group
 from rnntool.errors import RnnToolError
 
@@ -57,7 +57,7 @@ def test_two_processes_learn_what_one_learns(kind, tmp_path):
     one, two = tmp_path / "one" / "m.pt", tmp_path / "two" / "m.pt"
     one.parent.mkdir()
     two.parent.mkdir()
-    single = run_cli("train", kind, *KINDS[kind], "-o", one)
+    single = run_here("train", kind, *KINDS[kind], "-o", one)  # one process: this one
     assert single.returncode == 0, single.stderr.decode()
     pair = torchrun("train", kind, *KINDS[kind], "-o", two)
     assert pair.returncode == 0, pair.stderr.decode()
@@ -95,13 +95,13 @@ def test_a_failing_rank_stops_the_job_with_a_clear_error(tmp_path):
 def test_a_run_resumes_on_another_number_of_processes(tmp_path):
     args = ["train", "charlm", *KINDS["charlm"][:-6], "--eval-every", "8"]
     straight = tmp_path / "straight.pt"
-    assert run_cli(*args, "--steps", "24", "-o", straight).returncode == 0
+    assert run_here(*args, "--steps", "24", "-o", straight).returncode == 0
     split = tmp_path / "split.pt"
     first = torchrun(*args, "--steps", "16", "-o", split)
     assert first.returncode == 0, first.stderr.decode()
     state = torch.load(split, weights_only=True)["training"]["resume"]["state"]
     assert all(s.shape[1] == 16 for s in state)  # every stream's state, gathered on rank 0
-    resumed = run_cli("train", "charlm", "--resume", split, "--steps", "24")
+    resumed = run_here("train", "charlm", "--resume", split, "--steps", "24")
     assert resumed.returncode == 0, resumed.stderr.decode()
     a, b = history(straight), history(split)
     assert [e["step"] for e in a] == [e["step"] for e in b] == [8, 16, 24]
@@ -138,11 +138,11 @@ def test_the_launcher_environment_is_read_and_checked():
 
 
 def test_a_single_process_run_is_untouched_by_the_distributed_code(tmp_path):
-    result = run_cli("train", "charlm", DEFAULT_CORPUS, "--batch-size", "15", "--hidden", "8",
-                     "--steps", "2", "--val-frac", "0", "-o", tmp_path / "m.pt")
+    result = run_here("train", "charlm", DEFAULT_CORPUS, "--batch-size", "15", "--hidden", "8",
+                      "--steps", "2", "--val-frac", "0", "-o", tmp_path / "m.pt")
     assert result.returncode == 0, result.stderr.decode()
-    assert_one_line_error(run_cli("train", "charlm", DEFAULT_CORPUS, "-o", tmp_path / "m.pt",
-                                  env={"RANK": "0", "WORLD_SIZE": "2"}),
+    assert_one_line_error(run_here("train", "charlm", DEFAULT_CORPUS, "-o", tmp_path / "m.pt",
+                                   env={"RANK": "0", "WORLD_SIZE": "2"}),
                           "missing: LOCAL_RANK, MASTER_ADDR, MASTER_PORT")
 
 

@@ -14,7 +14,7 @@ import torch
 from rnntool import checkpoint
 from rnntool.errors import CheckpointError
 
-from conftest import ROOT, SMALL_MODEL, assert_one_line_error, run_cli
+from conftest import ROOT, SMALL_MODEL, assert_one_line_error, run_here
 
 
 @pytest.fixture()
@@ -34,8 +34,8 @@ def assert_untouched(path):
 def test_train_on_empty_input(tmp_path, precious):
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
-    assert_one_line_error(run_cli("train", "charlm", empty, "-o", precious), "empty")
-    assert_one_line_error(run_cli("train", "charlm", "-o", precious, input=b""), "<stdin>",
+    assert_one_line_error(run_here("train", "charlm", empty, "-o", precious), "empty")
+    assert_one_line_error(run_here("train", "charlm", "-o", precious, input=b""), "<stdin>",
                           "empty")
     assert_untouched(precious)
 
@@ -43,59 +43,59 @@ def test_train_on_empty_input(tmp_path, precious):
 def test_train_on_non_utf8_names_the_byte(tmp_path, precious):
     bad = tmp_path / "latin1.txt"
     bad.write_bytes("caf\u00e9 au lait\n".encode("utf-8") + "na\u00efve".encode("latin-1"))
-    line = assert_one_line_error(run_cli("train", "charlm", bad, "-o", precious),
+    line = assert_one_line_error(run_here("train", "charlm", bad, "-o", precious),
                                  str(bad), "byte 16", "0xef")
     assert "--encoding" in line
     assert_untouched(precious)
-    ok = run_cli("train", "charlm", bad, "-o", tmp_path / "ok.pt", "--encoding", "latin-1",
-                 "--val-frac", "0", "--steps", "2", "--batch-size", "2", "--seq-len", "4")
+    ok = run_here("train", "charlm", bad, "-o", tmp_path / "ok.pt", "--encoding", "latin-1",
+                  "--val-frac", "0", "--steps", "2", "--batch-size", "2", "--seq-len", "4")
     assert ok.returncode == 0, ok.stderr
 
 
 def test_train_on_too_little_text(tmp_path, precious):
     tiny = tmp_path / "tiny.txt"
     tiny.write_text("abc", encoding="utf-8")
-    assert_one_line_error(run_cli("train", "charlm", tiny, "-o", precious), "too few")
+    assert_one_line_error(run_here("train", "charlm", tiny, "-o", precious), "too few")
     assert_untouched(precious)
 
 
 def test_missing_files_and_directories(tmp_path, precious):
-    assert_one_line_error(run_cli("train", "charlm", tmp_path / "no.txt", "-o", precious),
+    assert_one_line_error(run_here("train", "charlm", tmp_path / "no.txt", "-o", precious),
                           "no.txt", "no such file")
-    assert_one_line_error(run_cli("train", "charlm", tmp_path, "-o", precious),
+    assert_one_line_error(run_here("train", "charlm", tmp_path, "-o", precious),
                           "is a directory")
-    assert_one_line_error(run_cli("sample", tmp_path / "no.pt"), "no.pt", "no such file")
+    assert_one_line_error(run_here("sample", tmp_path / "no.pt"), "no.pt", "no such file")
     assert_untouched(precious)
 
 
 def test_usage_errors_exit_2(tmp_path, corpus_file):
-    result = run_cli("train", "charlm", corpus_file, "--cell", "transformer")
+    result = run_here("train", "charlm", corpus_file, "--cell", "transformer")
     assert result.returncode == 2 and b"Traceback" not in result.stderr
-    result = run_cli("train", "charlm", "--data", tmp_path / "x.npy")
+    result = run_here("train", "charlm", "--data", tmp_path / "x.npy")
     assert result.returncode == 2 and b"--vocab" in result.stderr
-    result = run_cli("train", "charlm", corpus_file, "--max-time", "soon")
+    result = run_here("train", "charlm", corpus_file, "--max-time", "soon")
     assert result.returncode == 2 and b"not a duration" in result.stderr
-    result = run_cli("sample", "x.pt", "--seed", "a", "--seed-file", "b")
+    result = run_here("sample", "x.pt", "--seed", "a", "--seed-file", "b")
     assert result.returncode == 2
 
 
 def test_not_a_checkpoint(tmp_path, corpus_file):
     text = tmp_path / "notes.pt"
     text.write_text("just some text\n")
-    assert_one_line_error(run_cli("sample", text), str(text), "not an rnntool checkpoint")
+    assert_one_line_error(run_here("sample", text), str(text), "not an rnntool checkpoint")
     empty = tmp_path / "empty.pt"
     empty.write_bytes(b"")
-    assert_one_line_error(run_cli("sample", empty), "empty")
+    assert_one_line_error(run_here("sample", empty), "empty")
     foreign = tmp_path / "foreign.pt"
     torch.save({"weights": torch.zeros(3)}, foreign)
-    assert_one_line_error(run_cli("sample", foreign), "not an rnntool checkpoint")
+    assert_one_line_error(run_here("sample", foreign), "not an rnntool checkpoint")
 
 
 def test_truncated_checkpoint(tmp_path, trained_model):
     cut = tmp_path / "cut.pt"
     data = trained_model.read_bytes()
     cut.write_bytes(data[:len(data) // 2])
-    assert_one_line_error(run_cli("sample", cut), str(cut), "truncated or corrupted")
+    assert_one_line_error(run_here("sample", cut), str(cut), "truncated or corrupted")
 
 
 def test_checkpoint_of_another_version(tmp_path, trained_model):
@@ -103,12 +103,12 @@ def test_checkpoint_of_another_version(tmp_path, trained_model):
     data["version"] = 99
     future = tmp_path / "future.pt"
     torch.save(data, future)
-    assert_one_line_error(run_cli("sample", future), "version 99", "not supported")
+    assert_one_line_error(run_here("sample", future), "version 99", "not supported")
     data["version"] = checkpoint.FORMAT_VERSION
     data["kind"] = "tree"
     other = tmp_path / "tree.pt"
     torch.save(data, other)
-    assert_one_line_error(run_cli("sample", other), "tree checkpoint", "charlm")
+    assert_one_line_error(run_here("sample", other), "tree checkpoint", "charlm")
 
 
 class _Exploit:
@@ -128,37 +128,37 @@ def test_malicious_checkpoint_is_refused_and_runs_nothing(tmp_path):
                 "payload": _Exploit(marker)}, evil)
     with zipfile.ZipFile(evil) as archive:  # the exploit really is in the pickle
         assert any(b"system" in archive.read(n) for n in archive.namelist() if n.endswith(".pkl"))
-    assert_one_line_error(run_cli("sample", evil), str(evil), "refused")
+    assert_one_line_error(run_here("sample", evil), str(evil), "refused")
     with pytest.raises(CheckpointError, match="refused"):
         checkpoint.load(str(evil))
     assert not marker.exists()
     plain_pickle = tmp_path / "plain.pt"
     plain_pickle.write_bytes(pickle.dumps(_Exploit(marker)))
-    assert_one_line_error(run_cli("sample", plain_pickle), str(plain_pickle))
+    assert_one_line_error(run_here("sample", plain_pickle), str(plain_pickle))
     assert not marker.exists()
 
 
 def test_vocab_of_the_wrong_level_or_ids_of_another_vocab(tmp_path, corpus_file):
-    run_cli("vocab", corpus_file, "--level", "word", "-o", tmp_path / "w.txt")
-    assert_one_line_error(run_cli("train", "charlm", corpus_file, "--vocab", tmp_path / "w.txt",
-                                  "-o", tmp_path / "m.pt"), "word-level", "char-level")
+    run_here("vocab", corpus_file, "--level", "word", "-o", tmp_path / "w.txt")
+    assert_one_line_error(run_here("train", "charlm", corpus_file, "--vocab", tmp_path / "w.txt",
+                                   "-o", tmp_path / "m.pt"), "word-level", "char-level")
     (tmp_path / "small.txt").write_text("ab\n")
-    run_cli("vocab", tmp_path / "small.txt", "-o", tmp_path / "small.vocab")
-    run_cli("vocab", corpus_file, "-o", tmp_path / "big.vocab", "--encode", tmp_path / "ids.npy")
-    assert_one_line_error(run_cli("train", "charlm", "--data", tmp_path / "ids.npy", "--vocab",
-                                  tmp_path / "small.vocab", "-o", tmp_path / "m.pt",
-                                  *SMALL_MODEL), "another vocabulary")
+    run_here("vocab", tmp_path / "small.txt", "-o", tmp_path / "small.vocab")
+    run_here("vocab", corpus_file, "-o", tmp_path / "big.vocab", "--encode", tmp_path / "ids.npy")
+    assert_one_line_error(run_here("train", "charlm", "--data", tmp_path / "ids.npy", "--vocab",
+                                   tmp_path / "small.vocab", "-o", tmp_path / "m.pt",
+                                   *SMALL_MODEL), "another vocabulary")
     not_npy = tmp_path / "x.npy"
     not_npy.write_text("hello")
-    assert_one_line_error(run_cli("train", "charlm", "--data", not_npy, "--vocab",
-                                  tmp_path / "big.vocab"), "not a readable .npy")
+    assert_one_line_error(run_here("train", "charlm", "--data", not_npy, "--vocab",
+                                   tmp_path / "big.vocab"), "not a readable .npy")
 
 
 def test_unwritable_output_is_refused_before_training(tmp_path, corpus_file):
-    result = run_cli("train", "charlm", corpus_file, "-o", tmp_path / "no" / "m.pt")
+    result = run_here("train", "charlm", corpus_file, "-o", tmp_path / "no" / "m.pt")
     assert_one_line_error(result, "does not exist")
     assert b"training a" not in result.stderr
-    as_dir = run_cli("train", "charlm", corpus_file, "-o", tmp_path)
+    as_dir = run_here("train", "charlm", corpus_file, "-o", tmp_path)
     assert as_dir.returncode == 2 and b"is a directory" in as_dir.stderr
 
 
@@ -169,7 +169,7 @@ def test_outputs_never_overwrite_inputs(tmp_path, corpus_file):
     for args in (["train", "charlm", text, "-o", text],
                  ["vocab", text, "-o", tmp_path / "v", "--encode", tmp_path / "v"],
                  ["vocab", text, "--encode", text]):
-        result = run_cli(*args)
+        result = run_here(*args)
         assert result.returncode == 2 and b"would overwrite" in result.stderr, result.stderr
     assert text.read_text() == "some text to keep\n" * 50
     assert not (tmp_path / "v").exists()
@@ -184,7 +184,7 @@ def test_rewriting_keeps_permissions_and_symlinks(tmp_path):
     target.chmod(0o600)
     link = tmp_path / "link.vocab"
     link.symlink_to(target)
-    assert run_cli("vocab", text, "-o", link).returncode == 0
+    assert run_here("vocab", text, "-o", link).returncode == 0
     assert link.is_symlink() and target.read_text().startswith("#rnntool-vocab 1")
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
 
@@ -198,8 +198,8 @@ SST_DEV = ROOT / "corpora" / "sentiment" / "dev.txt"
 def tiny_tree_model(tmp_path_factory):
     """A tree model trained for one epoch: its predictions do not matter here."""
     out = tmp_path_factory.mktemp("tree") / "tree.pt"
-    result = run_cli("train", "tree", SST_DEV, "-o", out, "--epochs", "1", "--hidden", "8",
-                     "--random-seed", "1")
+    result = run_here("train", "tree", SST_DEV, "-o", out, "--epochs", "1", "--hidden", "8",
+                      "--random-seed", "1")
     assert result.returncode == 0, result.stderr.decode()
     return out
 
@@ -208,8 +208,8 @@ def tiny_tree_model(tmp_path_factory):
 def tiny_sentence_model(tmp_path_factory):
     """A sentence classifier trained for one epoch on SST trees (their roots and words)."""
     out = tmp_path_factory.mktemp("sentence") / "sentence.pt"
-    result = run_cli("train", "sentiment", SST_DEV, "-o", out, "--epochs", "1", "--hidden",
-                     "8", "--embed", "8", "--random-seed", "1")
+    result = run_here("train", "sentiment", SST_DEV, "-o", out, "--epochs", "1", "--hidden",
+                      "8", "--embed", "8", "--random-seed", "1")
     assert result.returncode == 0, result.stderr.decode()
     return out
 
@@ -279,5 +279,5 @@ def test_a_closed_stdout_ends_every_command_quietly(request, plenty, name, read_
 def test_eval_names_a_label_the_model_does_not_have(tmp_path, tiny_tree_model):
     data = tmp_path / "gold.txt"
     data.write_text("(3 (2 good) (3 film))\n\n(7 (2 bad) (2 film))\n")
-    assert_one_line_error(run_cli("eval", tiny_tree_model, data), str(data), "line 3",
+    assert_one_line_error(run_here("eval", tiny_tree_model, data), str(data), "line 3",
                           "label '7'", "0-4")

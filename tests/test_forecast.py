@@ -10,7 +10,7 @@ import random
 import pytest
 import torch
 
-from conftest import assert_one_line_error, run_cli, run_here
+from conftest import assert_one_line_error, run_here
 
 SMALL = ["--hidden", "32", "--layers", "1", "--window", "30", "--horizon", "3",
          "--batch-size", "32", "--lr", "0.01"]
@@ -34,8 +34,8 @@ def model(tmp_path_factory):
     write_series(folder / "train.csv", 1500, 1)
     write_series(folder / "later.csv", 400, 2, start=1500)
     out = folder / "load.pt"
-    result = run_cli("train", "forecast", folder / "train.csv", "--columns", "temp,load",
-                     "--target", "load", *SMALL, "--epochs", "6", "-o", out)
+    result = run_here("train", "forecast", folder / "train.csv", "--columns", "temp,load",
+                      "--target", "load", *SMALL, "--epochs", "6", "-o", out)
     assert result.returncode == 0, result.stderr.decode()
     assert b"naive last value" in result.stderr
     return out

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 from nltk.tree import Tree
 
-from rnntool import checkpoint, labelled, trees
+from rnntool import checkpoint, grammar, labelled, parsing, trees
 from rnntool import text as textio
 from rnntool.cli import cli
 from rnntool.errors import InputError, RnnToolError
@@ -268,12 +268,12 @@ SST_LINES = (ROOT / "corpora" / "sentiment" / "dev.txt").read_text(encoding="utf
 @pytest.fixture(scope="module")
 def treebank_grammar():
     """A PCFG induced from a few SST trees, so sentences go through the Viterbi parser."""
-    return trees.induce_grammar([trees.read_tree(line) for line in SST_LINES[:30]])
+    return grammar.induce_grammar([trees.read_tree(line) for line in SST_LINES[:30]])
 
 
 @fuzz(300)
 @example(kind="trees", factor="right", collapse=True, grammar=False, line="(X b a\\ )")
-@given(kind=st.sampled_from(trees.INPUT_KINDS), factor=st.sampled_from(trees.FACTORS),
+@given(kind=st.sampled_from(parsing.INPUT_KINDS), factor=st.sampled_from(trees.FACTORS),
        collapse=st.booleans(), grammar=st.booleans(),
        line=lines_of(mixed(pieces=SPECIAL + ["__label__pos ", "3\t", "these", "are", "."]
                            + SST_LINES[:3])))
@@ -282,9 +282,9 @@ def test_lines_become_binary_trees_or_line_errors(fuzz_tally, treebank_grammar, 
     """What `parse` and a tree model's `predict` do with a line: a binary tree that writes
     and reads back as itself, or a one-line LineError (an empty output line and a warning)."""
     fuzz_tally.count("parse lines")
-    maker = trees.TreeMaker(input_kind=kind, factor=factor, collapse=collapse,
-                            grammars=[treebank_grammar] if grammar else [],
-                            on_fallback=lambda reason: None)
+    maker = parsing.TreeMaker(input_kind=kind, factor=factor, collapse=collapse,
+                              grammars=[treebank_grammar] if grammar else [],
+                              on_fallback=lambda reason: None)
     try:
         tree = maker.make(line)
     except trees.LineError as exc:
@@ -308,7 +308,7 @@ input_bytes = st.one_of(mixed(max_size=40).map(lambda text: text.encode("utf-8",
 @example(data=b"(X \\ud800 b)\n", kind="auto", encoding="unicode_escape", errors="replace",
          strict=False)
 @example(data=b"(X a b)\n", kind="auto", encoding="rot13", errors="strict", strict=False)
-@given(data=input_bytes, kind=st.sampled_from(trees.INPUT_KINDS),
+@given(data=input_bytes, kind=st.sampled_from(parsing.INPUT_KINDS),
        encoding=st.sampled_from(ENCODINGS), errors=st.sampled_from(["strict", "replace"]),
        strict=st.booleans())
 def test_parse_command_on_any_bytes(fuzz_tally, data, kind, encoding, errors, strict):

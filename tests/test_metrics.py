@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import DEFAULT_CORPUS, ROOT, assert_one_line_error, run_cli, run_here
+from conftest import DEFAULT_CORPUS, ROOT, assert_one_line_error, run_here
 
 TREEBANK = ROOT / "corpora" / "sentiment"
 CHARLM = ["--hidden", "24", "--embed", "8", "--layers", "1", "--seq-len", "30",
@@ -35,7 +35,7 @@ def runs(tmp_path_factory):
                       "--log-every", "5"],
     }
     for kind, args in commands.items():
-        result = run_cli(*args, "-o", made[kind])
+        result = run_here(*args, "-o", made[kind])
         assert result.returncode == 0, result.stderr.decode()
     return made
 
@@ -61,7 +61,7 @@ def test_every_kind_writes_its_metrics_beside_the_checkpoint(runs):
             assert figures[kind] <= set(record) and isinstance(record["best"], bool)
         steps = [r["step"] for r in found[1:]]
         assert steps == sorted(steps)
-        assert found[-1]["step"] == json.loads(run_cli("info", "--json", checkpoint).stdout
+        assert found[-1]["step"] == json.loads(run_here("info", "--json", checkpoint).stdout
                                                )["training"]["steps"]
     lm = [r for r in records(runs["charlm"]) if r["event"] == "train"]
     assert [r["step"] for r in lm] == [10, 20, 30, 40, 50]
@@ -106,7 +106,7 @@ def test_a_run_that_fails_before_saving_leaves_the_earlier_pair_alone(tmp_path):
 
 
 def test_report_summarizes_runs_side_by_side(runs):
-    result = run_cli("report", runs["charlm"], runs["tree"], runs["sentiment"], "--width", "70")
+    result = run_here("report", runs["charlm"], runs["tree"], runs["sentiment"], "--width", "70")
     assert result.returncode == 0, result.stderr.decode()
     text = result.stdout.decode()
     header, *rows = text.split("\n\n")[0].splitlines()

@@ -63,7 +63,7 @@ def assert_same_weights(a: dict, b: dict) -> None:
                                           ("sentiment", signal.SIGINT)])
 def test_interrupted_and_resumed_equals_uninterrupted(tmp_path, kind, signum):
     whole, part = tmp_path / "whole.pt", tmp_path / "part.pt"
-    assert run_cli("train", *RUNS[kind], "-o", whole).returncode == 0
+    assert run_here("train", *RUNS[kind], "-o", whole).returncode == 0
     process = start("train", *RUNS[kind], "-o", part)
     wait_for(part, process)
     process.send_signal(signum)
@@ -74,7 +74,7 @@ def test_interrupted_and_resumed_equals_uninterrupted(tmp_path, kind, signum):
     stopped = torch.load(part, weights_only=True)["training"]
     assert 0 < stopped["step"] < torch.load(whole, weights_only=True)["training"]["step"]
     assert not (tmp_path / "part.pt.lock").exists()
-    resumed = run_cli("train", kind, "--resume", part)  # its data and settings from the file
+    resumed = run_here("train", kind, "--resume", part)  # its data and settings from the file
     assert resumed.returncode == 0, resumed.stderr.decode()
     assert b"resuming at step" in resumed.stderr
     assert_same_weights(weights(whole), weights(part))
@@ -116,18 +116,18 @@ def test_a_second_run_on_the_same_output_is_refused(tmp_path):
     first = start("train", *RUNS["charlm"][:-4], "--steps", "100000", "-o", out)
     try:
         wait_for(tmp_path / "m.pt.lock", first)
-        second = run_cli("train", *RUNS["tree"], "-o", out)
+        second = run_here("train", *RUNS["tree"], "-o", out)
         assert_one_line_error(second, str(out), "another training run", str(first.pid),
                               "--ignore-lock")
-        other = run_cli("train", "tree", TREEBANK / "dev.txt", "--epochs", "1", "--hidden", "8",
-                        "-o", out, "--ignore-lock")
+        other = run_here("train", "tree", TREEBANK / "dev.txt", "--epochs", "1", "--hidden", "8",
+                         "-o", out, "--ignore-lock")
         assert other.returncode == 0, other.stderr
     finally:
         first.kill()
         first.communicate()
     # a killed holder leaves no stale lock behind: the kernel dropped it
-    again = run_cli("train", "tree", TREEBANK / "dev.txt", "--epochs", "1", "--hidden", "8",
-                    "-o", out)
+    again = run_here("train", "tree", TREEBANK / "dev.txt", "--epochs", "1", "--hidden", "8",
+                     "-o", out)
     assert again.returncode == 0, again.stderr
     assert not (tmp_path / "m.pt.lock").exists()
 
@@ -166,9 +166,10 @@ def test_sigkill_never_tears_a_vocabulary(tmp_path):
     text = tmp_path / "big.txt"
     text.write_text("".join(f"line {i} with word{i % 5000} and more\n" for i in range(200_000)))
     out = tmp_path / "v.vocab"
-    out.write_text(run_cli("vocab", DEFAULT_CORPUS, "--level", "word").stdout.decode())
+    out.write_text(run_here("vocab", DEFAULT_CORPUS, "--level", "word").stdout.decode())
     before = out.read_bytes()
     started = time.monotonic()
+    # a process of its own: the runs killed below take this long, start-up included
     assert run_cli("vocab", text, "--level", "word", "-o", tmp_path / "full.vocab").returncode == 0
     after = (tmp_path / "full.vocab").read_bytes()
     duration = time.monotonic() - started

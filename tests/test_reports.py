@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from rnntool import console
 from rnntool.cli import cli
 from rnntool.cli.eval import format_report
-from rnntool.cli.predict import CLASS_COLOURS
+from rnntool.kinds.tree import CLASS_COLOURS
 
-from conftest import run_cli
+from conftest import run_cli, run_here
 from test_train_tree import treebank
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -33,8 +33,8 @@ def data(tmp_path_factory):
 
 
 def train(data, path, *options):
-    result = run_cli("train", "tree", data, "-o", path, "--hidden", "24", "--optimizer",
-                     "adam", "--lr", "0.01", "--batch-size", "8", "--random-seed", "1", *options)
+    result = run_here("train", "tree", data, "-o", path, "--hidden", "24", "--optimizer",
+                      "adam", "--lr", "0.01", "--batch-size", "8", "--random-seed", "1", *options)
     assert result.returncode == 0, result.stderr
     return path
 
@@ -95,7 +95,7 @@ def test_eval_piped_is_plain_text_and_on_a_terminal_tables(which, data, monkeypa
     model = request.getfixturevalue(which)
     as_json = invoke("eval", model, data, "--json")
     report = json.loads(as_json)
-    piped = run_cli("eval", model, data)
+    piped = run_cli("eval", model, data)  # a real process, its stdout a real pipe
     assert piped.returncode == 0, piped.stderr
     assert piped.stdout.decode() == format_report(report)
 
@@ -139,7 +139,7 @@ def test_pretty_drawings_are_coloured_by_class_on_a_terminal(which, classes, mon
                                                               request):
     model = request.getfixturevalue(which)
     lines = "\n".join(SENTENCES) + "\n"
-    piped = run_cli("predict", model, "--output", "pretty", input=lines)
+    piped = run_cli("predict", model, "--output", "pretty", input=lines)  # a real pipe
     assert piped.returncode == 0, piped.stderr
     plain = piped.stdout.decode()
     assert "\x1b" not in plain and "(" in plain

@@ -12,11 +12,11 @@ import torch
 
 from rnntool import checkpoint, labelled
 from rnntool.data import LengthBatches, pad
-from rnntool.evaluate import sequence_probabilities
+from rnntool.inference import sequence_probabilities
 from rnntool.models.sentiment import SentimentModel
 from rnntool.text import make_tokenizer
 
-from conftest import ROOT, assert_one_line_error, run_cli, run_here
+from conftest import ROOT, assert_one_line_error, run_here
 
 # Written by hand: three classes, words that mostly decide the class, a few that mislead.
 HAND = """\
@@ -48,19 +48,19 @@ def hand_file(tmp_path_factory):
 @pytest.fixture(scope="module")
 def hand_model(tmp_path_factory, hand_file):
     out = tmp_path_factory.mktemp("model") / "hand.pt"
-    result = run_cli("train", "sentiment", hand_file, "--dev", hand_file, "-o", out,
-                     "--epochs", "40", "--dropout", "0", *SMALL)
+    result = run_here("train", "sentiment", hand_file, "--dev", hand_file, "-o", out,
+                      "--epochs", "40", "--dropout", "0", *SMALL)
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout == b""
     return out
 
 
 def test_learns_a_hand_written_set_perfectly(hand_model, hand_file):
-    report = json.loads(run_cli("eval", hand_model, hand_file, "--json").stdout)
+    report = json.loads(run_here("eval", hand_model, hand_file, "--json").stdout)
     assert report["kind"] == "sentiment" and report["labels"] == ["meh", "neg", "pos"]
     assert report["sentences"]["accuracy"] == 1.0
     assert report["sentences"]["confusion"] == [[4, 0, 0], [0, 4, 0], [0, 0, 4]]
-    plain = run_cli("eval", hand_model, hand_file).stdout.decode()
+    plain = run_here("eval", hand_model, hand_file).stdout.decode()
     assert "accuracy: 1.0000" in plain and "   neg" in plain
     data = checkpoint.load(str(hand_model), kind="sentiment")
     assert data["training"]["labels"] == ["meh", "neg", "pos"]
@@ -71,7 +71,7 @@ def test_predict_follows_the_input_lines(hand_model):
     lines = ["A warm, funny and moving film.", "", "__label__pos The plot is thin and the "
              "acting is wooden .", "pos\tTedious , predictable and far too long .",
              "(4 (2 I) (2 loved) (2 every) (2 minute) (2 of) (2 it) (2 .))"]
-    result = run_cli("predict", hand_model, input="\n".join(lines) + "\n")
+    result = run_here("predict", hand_model, input="\n".join(lines) + "\n")
     assert result.returncode == 0, result.stderr
     out = result.stdout.decode().split("\n")
     assert len(out) == len(lines) + 1 and out[1] == "" and out[-1] == ""
@@ -80,15 +80,15 @@ def test_predict_follows_the_input_lines(hand_model):
     for line in (out[0], out[2], out[3], out[4]):
         label, p = line.split("\t")
         assert label in ("meh", "neg", "pos") and 0.33 < float(p) <= 1
-    probs = run_cli("predict", hand_model, "--output", "probs", input=lines[0] + "\n")
+    probs = run_here("predict", hand_model, "--output", "probs", input=lines[0] + "\n")
     label, *rest = probs.stdout.decode().strip().split("\t")
     values = dict(item.split("=") for item in rest)
     assert list(values) == ["meh", "neg", "pos"] and label == "pos"
     assert abs(sum(map(float, values.values())) - 1) < 1e-3
-    record = json.loads(run_cli("predict", hand_model, "--output", "json",
-                                input=lines[0] + "\n").stdout)
+    record = json.loads(run_here("predict", hand_model, "--output", "json",
+                                 input=lines[0] + "\n").stdout)
     assert record["label"] == "pos" and set(record["probabilities"]) == {"meh", "neg", "pos"}
-    usage = run_cli("predict", hand_model, "--output", "trees", input="x\n")
+    usage = run_here("predict", hand_model, "--output", "trees", input="x\n")
     assert usage.returncode == 2 and b"needs a tree model" in usage.stderr
 
 
@@ -175,11 +175,11 @@ def test_word_order_matters(tmp_path):
     (tmp_path / "train.tsv").write_text("".join(f"{l}\t{s}\n" for l, s in train))
     (tmp_path / "test.tsv").write_text("".join(f"{l}\t{s}\n" for l, s in test))
     out = tmp_path / "order.pt"
-    result = run_cli("train", "sentiment", tmp_path / "train.tsv", "-o", out, "--epochs", "12",
-                     "--hidden", "32", "--embed", "16", "--lr", "0.01", "--batch-size", "16",
-                     "--dropout", "0", "--random-seed", "0")
+    result = run_here("train", "sentiment", tmp_path / "train.tsv", "-o", out, "--epochs", "12",
+                      "--hidden", "32", "--embed", "16", "--lr", "0.01", "--batch-size", "16",
+                      "--dropout", "0", "--random-seed", "0")
     assert result.returncode == 0, result.stderr.decode()
-    report = json.loads(run_cli("eval", out, tmp_path / "test.tsv", "--json").stdout)
+    report = json.loads(run_here("eval", out, tmp_path / "test.tsv", "--json").stdout)
     recurrent = report["sentences"]["accuracy"]
     bag = bag_of_words_accuracy(train, test)
     assert recurrent >= 0.95, report
@@ -193,12 +193,12 @@ def test_generalizes_on_the_generated_treebank(tmp_path):
     """Trained on the generated treebank's sentences (tree format, binary convention), it
     labels held-out sentences well."""
     out = tmp_path / "gen.pt"
-    result = run_cli("train", "sentiment", GENERATED / "train.txt", "--dev",
-                     GENERATED / "dev.txt", "--binary", "--bidirectional", "-o", out,
-                     "--epochs", "6", "--hidden", "48", "--embed", "32", "--lr", "0.005",
-                     "--random-seed", "0")
+    result = run_here("train", "sentiment", GENERATED / "train.txt", "--dev",
+                      GENERATED / "dev.txt", "--binary", "--bidirectional", "-o", out,
+                      "--epochs", "6", "--hidden", "48", "--embed", "32", "--lr", "0.005",
+                      "--random-seed", "0")
     assert result.returncode == 0, result.stderr.decode()
-    report = json.loads(run_cli("eval", out, GENERATED / "test.txt", "--json").stdout)
+    report = json.loads(run_here("eval", out, GENERATED / "test.txt", "--json").stdout)
     assert report["view"] == "binary" and report["labels"] == ["0", "1"]
     assert report["sentences"]["accuracy"] >= 0.85, report["sentences"]
 
@@ -214,7 +214,7 @@ def test_every_format_round_trips(tmp_path, hand_file):
     for name, fmt in (("a.ft", "fasttext"), ("a.trees", "trees"), ("a.ft", "auto")):
         out = tmp_path / f"{fmt}.pt"
         result = run_here("train", "sentiment", tmp_path / name, "--format", fmt, "-o", out,
-                         "--epochs", "40", "--dropout", "0", *SMALL)
+                          "--epochs", "40", "--dropout", "0", *SMALL)
         assert result.returncode == 0, result.stderr.decode()
         report = json.loads(run_here("eval", out, tmp_path / name, "--json").stdout)
         assert report["sentences"]["accuracy"] == 1.0, (fmt, report)
@@ -222,7 +222,7 @@ def test_every_format_round_trips(tmp_path, hand_file):
         want = [labels[l] if fmt == "trees" else l for l, _ in rows]
         assert [line.split("\t")[0] for line in predicted] == want
     stdin = run_here("train", "sentiment", "-o", tmp_path / "stdin.pt", "--epochs", "1", *SMALL,
-                    input=HAND)
+                     input=HAND)
     assert stdin.returncode == 0, stdin.stderr
 
 
@@ -263,4 +263,4 @@ def test_usage_errors(tmp_path, hand_file):
     dev = tmp_path / "dev.tsv"
     dev.write_text("pos\tgood\nodd\tthing\n")
     assert_one_line_error(run_here("train", "sentiment", hand_file, "--dev", dev, "-o",
-                                  tmp_path / "m.pt", "--epochs", "1"), "'odd'", "no training")
+                                   tmp_path / "m.pt", "--epochs", "1"), "'odd'", "no training")

@@ -7,8 +7,9 @@ import random
 
 import pytest
 
-from conftest import assert_one_line_error, run_cli, run_here
-from rnntool.tagging import most_frequent_tag_baseline, read_tagged, tagging_report
+from conftest import assert_one_line_error, run_here
+from rnntool.tagging import read_tagged
+from rnntool.tagscores import most_frequent_tag_baseline, tagging_report
 
 SMALL = ["--hidden", "32", "--embed", "24", "--dropout", "0", "--batch-size", "16",
          "--lr", "0.01"]
@@ -41,8 +42,8 @@ def pos(tmp_path_factory):
     write_conll(folder / "train.conll", ambiguous_sentences(600, 1))
     write_conll(folder / "test.conll", ambiguous_sentences(200, 2))
     out = folder / "pos.pt"
-    result = run_cli("train", "tagger", folder / "train.conll", "--dev", folder / "test.conll",
-                     *SMALL, "--epochs", "4", "-o", out)
+    result = run_here("train", "tagger", folder / "train.conll", "--dev", folder / "test.conll",
+                      *SMALL, "--epochs", "4", "-o", out)
     assert result.returncode == 0, result.stderr.decode()
     return out
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from rnntool import tagging
+from rnntool import tagging, tagscores
+from rnntool.data import encode_batch
 from rnntool.errors import InputError
 from rnntool.models.tagger import TaggerModel
 
@@ -201,33 +202,33 @@ def test_format_sentence():
 # --- tags, entities, metrics ----------------------------------------------------------------
 
 def test_tag_vocabulary_and_is_bio():
-    assert tagging.tag_vocabulary([["O", "B-PER"], ["I-PER", "B-LOC", "O"]]) == [
+    assert tagscores.tag_vocabulary([["O", "B-PER"], ["I-PER", "B-LOC", "O"]]) == [
         "B-LOC", "B-PER", "I-PER", "O"]
-    assert tagging.is_bio(["O", "B-PER", "I-PER"])
-    assert tagging.is_bio(["O", "S-PER", "E-LOC"])
-    assert not tagging.is_bio(["O", "O"])
-    assert not tagging.is_bio(["NN", "B-PER"])
-    assert not tagging.is_bio(["-LRB-", "O"])
-    assert not tagging.is_bio(["B-"])
+    assert tagscores.is_bio(["O", "B-PER", "I-PER"])
+    assert tagscores.is_bio(["O", "S-PER", "E-LOC"])
+    assert not tagscores.is_bio(["O", "O"])
+    assert not tagscores.is_bio(["NN", "B-PER"])
+    assert not tagscores.is_bio(["-LRB-", "O"])
+    assert not tagscores.is_bio(["B-"])
 
 
 def test_entities_bio():
     tags = ["B-PER", "I-PER", "O", "B-LOC", "B-LOC", "I-LOC", "O", "I-ORG", "I-ORG",
             "I-PER", "B-MISC"]
-    assert tagging.entities(tags) == {
+    assert tagscores.entities(tags) == {
         ("PER", 0, 2), ("LOC", 3, 4), ("LOC", 4, 6),
         ("ORG", 7, 9),  # stray I- starts an entity, and the next I-ORG continues it
         ("PER", 9, 10),  # a type change starts a new one
         ("MISC", 10, 11)}
-    assert tagging.entities(["I-X", "B-Y", "I-X"]) == {("X", 0, 1), ("Y", 1, 2), ("X", 2, 3)}
-    assert tagging.entities(["O", "O"]) == set()
-    assert tagging.entities([]) == set()
+    assert tagscores.entities(["I-X", "B-Y", "I-X"]) == {("X", 0, 1), ("Y", 1, 2), ("X", 2, 3)}
+    assert tagscores.entities(["O", "O"]) == set()
+    assert tagscores.entities([]) == set()
 
 
 def test_entities_bioes():
     tags = ["S-PER", "B-LOC", "I-LOC", "E-LOC", "S-LOC", "B-ORG", "E-ORG", "O",
             "E-PER", "I-PER", "B-X", "E-Y"]
-    assert tagging.entities(tags) == {
+    assert tagscores.entities(tags) == {
         ("PER", 0, 1), ("LOC", 1, 4), ("LOC", 4, 5), ("ORG", 5, 7),
         ("PER", 8, 9),  # a stray E- is an entity of its own
         ("PER", 9, 10),  # an I- after an E- starts a new one
@@ -237,7 +238,7 @@ def test_entities_bioes():
 def test_tagging_report_hand_computed():
     gold = [["B-PER", "I-PER", "O", "B-LOC"], ["O", "B-ORG", "I-ORG"]]
     predicted = [["B-PER", "I-PER", "O", "O"], ["B-LOC", "B-ORG", "O"]]
-    report = tagging.tagging_report(gold, predicted)
+    report = tagscores.tagging_report(gold, predicted)
     assert report["tokens"] == 7 and report["sentences"] == 2
     assert report["token_accuracy"] == pytest.approx(4 / 7)
     per_tag = report["per_tag"]
@@ -262,25 +263,25 @@ def test_tagging_report_hand_computed():
 
 
 def test_tagging_report_pos_and_errors():
-    report = tagging.tagging_report([["DT", "NN"], ["VB"]], [["DT", "VB"], ["VB"]])
+    report = tagscores.tagging_report([["DT", "NN"], ["VB"]], [["DT", "VB"], ["VB"]])
     assert report["entities"] is None and report["token_accuracy"] == pytest.approx(2 / 3)
     assert report["per_tag"]["VB"] == pytest.approx(
         {"precision": 0.5, "recall": 1.0, "f1": 2 / 3, "support": 1})
     assert report["per_tag"]["NN"]["support"] == 1
     with pytest.raises(ValueError):
-        tagging.tagging_report([["DT"]], [["DT", "NN"]])
+        tagscores.tagging_report([["DT"]], [["DT", "NN"]])
     with pytest.raises(ValueError):
-        tagging.tagging_report([["DT"]], [])
+        tagscores.tagging_report([["DT"]], [])
 
 
 def test_most_frequent_tag_baseline():
     train_words = [["the", "run", "run"], ["a", "run", "the"]]
     train_tags = [["DT", "VB", "NN"], ["DT", "NN", "DT"]]
-    assert tagging.most_frequent_tag_baseline(train_words, train_tags,
-                                              [["the", "run", "zebra"], []]) == [
+    assert tagscores.most_frequent_tag_baseline(train_words, train_tags,
+                                                [["the", "run", "zebra"], []]) == [
         ["DT", "NN", "DT"], []]
     # Ties go to the smallest tag.
-    assert tagging.most_frequent_tag_baseline([["x", "x"]], [["B", "A"]], [["x"]]) == [["A"]]
+    assert tagscores.most_frequent_tag_baseline([["x", "x"]], [["B", "A"]], [["x"]]) == [["A"]]
 
 
 # --- batches ---------------------------------------------------------------------------------
@@ -289,7 +290,7 @@ def test_encode_batch():
     words = [np.array([5, 6, 7]), np.array([8])]
     tags = [np.array([1, 0, 2]), np.array([3])]
     chars = [[np.array([2, 3]), np.array([4]), np.array([5, 6, 7])], [np.array([9])]]
-    batch = tagging.encode_batch(words, tags, chars)
+    batch = encode_batch(words, tags, chars)
     assert batch["ids"].tolist() == [[5, 6, 7], [8, 0, 0]]
     assert batch["lengths"].tolist() == [3, 1]
     assert batch["tags"].tolist() == [[1, 0, 2], [3, -1, -1]]
@@ -299,11 +300,11 @@ def test_encode_batch():
     assert batch["char_lengths"].tolist() == [[2, 1, 3], [1, 1, 1]]
     for value in batch.values():
         assert value.dtype == torch.int64 and value.device.type == "cpu"
-    assert set(tagging.encode_batch(words)) == {"ids", "lengths"}
+    assert set(encode_batch(words)) == {"ids", "lengths"}
     with pytest.raises(ValueError):
-        tagging.encode_batch([np.array([], dtype=np.int64)])
+        encode_batch([np.array([], dtype=np.int64)])
     with pytest.raises(ValueError):
-        tagging.encode_batch(words, [np.array([1]), np.array([3])])
+        encode_batch(words, [np.array([1]), np.array([3])])
 
 
 def test_tagging_module_does_not_import_torch():
@@ -335,7 +336,7 @@ def test_output_shape_and_config():
     assert sum(p.numel() for p in rebuilt.parameters()) == sum(
         p.numel() for p in model.parameters())
     words, chars = random_sentences(4)
-    batch = tagging.encode_batch(words, None, chars)
+    batch = encode_batch(words, None, chars)
     logits = model(batch["ids"], batch["lengths"], batch["chars"], batch["char_lengths"])
     assert logits.shape == (4, batch["ids"].shape[1], 5)
     with pytest.raises(ValueError):
@@ -356,8 +357,8 @@ def test_padding_never_changes_the_logits(cell, with_chars):
     chars.append([np.arange(1, 1 + i % 7 + 1) for i in range(11)])
 
     def run(indices):
-        batch = tagging.encode_batch([words[i] for i in indices], None,
-                                     [chars[i] for i in indices] if with_chars else None)
+        batch = encode_batch([words[i] for i in indices], None,
+                             [chars[i] for i in indices] if with_chars else None)
         with torch.no_grad():
             return model(batch["ids"], batch["lengths"], batch.get("chars"),
                          batch.get("char_lengths"))
@@ -402,7 +403,7 @@ def test_learns_a_toy_tagging_task():
     word_id = {w: i + 1 for i, w in enumerate(vocab)}
 
     def batch_of(pairs):
-        return tagging.encode_batch(
+        return encode_batch(
             [np.array([word_id[w] for w in words]) for words, _ in pairs],
             [np.array([tag_names.index(t) for t in tags]) for _, tags in pairs])
 
@@ -421,10 +422,10 @@ def test_learns_a_toy_tagging_task():
         best = model(batch["ids"], batch["lengths"]).argmax(-1)
     predicted = [[tag_names[i] for i in best[row, :len(words)].tolist()]
                  for row, (words, _) in enumerate(test)]
-    report = tagging.tagging_report([tags for _, tags in test], predicted)
+    report = tagscores.tagging_report([tags for _, tags in test], predicted)
     assert report["token_accuracy"] > 0.95
-    baseline = tagging.tagging_report(
+    baseline = tagscores.tagging_report(
         [tags for _, tags in test],
-        tagging.most_frequent_tag_baseline(*zip(*[sentence() for _ in range(200)]),
-                                           [words for words, _ in test]))
+        tagscores.most_frequent_tag_baseline(*zip(*[sentence() for _ in range(200)]),
+                                             [words for words, _ in test]))
     assert baseline["token_accuracy"] < report["token_accuracy"]

@@ -12,7 +12,8 @@ from torch.nn import functional as F
 
 from rnntool.models.tree import CELLS, TreeModel
 from rnntool.treebatch import build_batch, class_id
-from rnntool.trees import read_tree, shape_tree
+from rnntool.parsing import shape_tree
+from rnntool.trees import read_tree
 
 UNK = 1
 

@@ -12,10 +12,10 @@ from nltk.grammar import PCFG
 from nltk.parse import ViterbiParser
 from nltk.tree import Tree
 
-from rnntool import trees
+from rnntool import grammar, parsing, trees
 from rnntool.errors import InputError
-from rnntool.trees import (BracketError, LineError, ViterbiCky, binarize, read_tree,
-                           to_brackets, tree_equal)
+from rnntool.grammar import ViterbiCky
+from rnntool.trees import BracketError, LineError, binarize, read_tree, to_brackets, tree_equal
 
 # A hand-written treebank in the Stanford Sentiment Treebank format (binary, labels 0-4,
 # a token with a non-breaking space as SST has them).
@@ -94,12 +94,12 @@ def test_nary_trees_binarize_and_collapse_as_nltk_would():
 def test_non_breaking_space_stays_inside_tokens():
     tree = read_tree("(2 (2 1\u00a0000) (2 people\u00a0))")
     assert trees.leaves(tree) == ["1\u00a0000", "people\u00a0"]
-    assert trees.tokenize("about 1\u00a0000 people\u2009here.") == [
+    assert parsing.tokenize("about 1\u00a0000 people\u2009here.") == [
         "about", "1\u00a0000", "people\u2009here", "."]
 
 
 def test_tokenize_escapes_brackets():
-    assert trees.tokenize('He said (quietly) "no" [sic].') == [
+    assert parsing.tokenize('He said (quietly) "no" [sic].') == [
         "He", "said", "-LRB-", "quietly", "-RRB-", "``", "no", "''", "-LSB-", "sic", "-RSB-", "."]
 
 
@@ -131,13 +131,13 @@ def test_deep_trees_need_no_recursion():
     assert len(trees.leaves(tree)) == n + 1
     assert tree_equal(tree, read_tree(out))
     assert [len(level) for level in trees.levels(tree)] == [1] * n
-    assert len(trees.productions(tree)) == n
+    assert len(grammar.productions(tree)) == n
     with pytest.raises(LineError, match="too deep to draw"):
         trees.pretty(tree)
     wide = read_tree("(S " + " ".join(["w"] * n) + ")")  # binarizes into n - 1 levels
     assert trees.depth(binarize(wide, "right")) == n - 1
     assert to_brackets(wide).count("(") == n - 1
-    assert trees.depth(trees.shape_tree(["w"] * n, "left")) == n - 1
+    assert trees.depth(parsing.shape_tree(["w"] * n, "left")) == n - 1
 
 
 def test_traversal_orders_and_levels():
@@ -152,11 +152,11 @@ def test_traversal_orders_and_levels():
 
 def test_shapes():
     tokens = "a b c d e".split()
-    assert to_brackets(trees.shape_tree(tokens, "right")) == "(X a (X b (X c (X d e))))"
-    assert to_brackets(trees.shape_tree(tokens, "left")) == "(X (X (X (X a b) c) d) e)"
-    assert to_brackets(trees.shape_tree(tokens, "balanced")) == "(X (X (X a b) c) (X d e))"
-    assert to_brackets(trees.shape_tree(["a"], "balanced")) == "(X a)"
-    assert to_brackets(trees.shape_tree(["a", "b"], "left")) == "(X a b)"
+    assert to_brackets(parsing.shape_tree(tokens, "right")) == "(X a (X b (X c (X d e))))"
+    assert to_brackets(parsing.shape_tree(tokens, "left")) == "(X (X (X (X a b) c) d) e)"
+    assert to_brackets(parsing.shape_tree(tokens, "balanced")) == "(X (X (X a b) c) (X d e))"
+    assert to_brackets(parsing.shape_tree(["a"], "balanced")) == "(X a)"
+    assert to_brackets(parsing.shape_tree(["a", "b"], "left")) == "(X a b)"
 
 
 def test_pretty_is_nltks_drawing():
@@ -212,7 +212,7 @@ def test_cky_refuses_what_the_grammar_cannot_parse():
 def test_grammar_files(tmp_path):
     cfg = tmp_path / "toy.cfg"
     cfg.write_text(TOY_CFG, encoding="utf-8")
-    parser = trees.load_grammar(str(cfg))
+    parser = grammar.load_grammar(str(cfg))
     assert parser.engine is not None
     assert to_brackets(parser.parse("the cat saw John".split())) == \
         "(S (NP (Det the) (N cat)) (VP (V saw) (NP John)))"
@@ -220,11 +220,11 @@ def test_grammar_files(tmp_path):
     assert "no rule for the word 'bird'" in parser.reason and "toy.cfg" in parser.reason
     pcfg = tmp_path / "toy.pcfg"
     pcfg.write_text(TOY_PCFG, encoding="utf-8")
-    assert to_brackets(trees.load_grammar(str(pcfg)).parse("John walked".split())) == \
+    assert to_brackets(grammar.load_grammar(str(pcfg)).parse("John walked".split())) == \
         "(S (NP John) (VP (V walked)))"
     nary = tmp_path / "nary.cfg"  # not in CKY form: NLTK's ViterbiParser does it
     nary.write_text("S -> NP 'sat' PP\nNP -> 'the' 'cat'\nPP -> 'on' NP\n", encoding="utf-8")
-    parser = trees.load_grammar(str(nary))
+    parser = grammar.load_grammar(str(nary))
     assert parser.engine is None
     assert to_brackets(parser.parse("the cat sat on the cat".split())) == \
         "(S (NP the cat) sat (PP on (NP the cat)))"
@@ -239,14 +239,14 @@ def test_bad_grammar_files(tmp_path, content, fragment):
     path = tmp_path / "bad.cfg"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(InputError, match=fragment) as info:
-        trees.load_grammar(str(path))
+        grammar.load_grammar(str(path))
     assert str(path) in str(info.value) and "\n" not in str(info.value)
 
 
 def sst_grammar(tmp_path, factor="right"):
     path = tmp_path / "sst.txt"
     path.write_text(SST + "\n", encoding="utf-8")
-    return trees.load_treebank_grammar(str(path), factor=factor)
+    return grammar.load_treebank_grammar(str(path), factor=factor)
 
 
 def test_treebank_grammar_parses_known_and_unknown_words(tmp_path):
@@ -283,7 +283,7 @@ def test_treebank_grammar_is_fast_for_40_tokens(tmp_path):
 def test_treebank_with_mixed_roots_and_nary_trees(tmp_path):
     path = tmp_path / "ptb.txt"
     path.write_text("\n".join(PTB) + "\n\n", encoding="utf-8")
-    parser = trees.load_treebank_grammar(str(path))
+    parser = grammar.load_treebank_grammar(str(path))
     tree = parser.parse("The old man sat on the mat .".split())
     assert tree.label() == "S" and trees.is_binary(tree)
     assert to_brackets(tree).startswith("(S (NP-SBJ (DT The) (NP-SBJ|<JJ-NN> (JJ old)")
@@ -293,31 +293,31 @@ def test_bad_treebank_names_file_and_line(tmp_path):
     path = tmp_path / "tb.txt"
     path.write_text("(A (B c))\n\n(A (B c)\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"tb\.txt: line 3: column 1: unbalanced"):
-        trees.load_treebank_grammar(str(path))
+        grammar.load_treebank_grammar(str(path))
     empty = tmp_path / "empty.txt"
     empty.write_text("\n", encoding="utf-8")
     with pytest.raises(InputError, match="no trees"):
-        trees.load_treebank_grammar(str(empty))
+        grammar.load_treebank_grammar(str(empty))
 
 
 def test_parse_files_keeps_lines_aligned(tmp_path):
     src = tmp_path / "in.txt"
     src.write_text("(A b c)\n\n(A (b\nhello world\n", encoding="utf-8")
     warnings: list[str] = []
-    out = list(trees.parse_files([str(src)], trees.TreeMaker(), warn=warnings.append))
+    out = list(parsing.parse_files([str(src)], parsing.TreeMaker(), warn=warnings.append))
     assert out == ["(A b c)\n", "\n", "\n", "(X hello world)\n"]
     assert warnings == [f"{src}: line 2: blank line",
                         f"{src}: line 3: column 4: unbalanced brackets: this '(' is never "
                         f"closed (2 in all)"]
     with pytest.raises(InputError, match="line 2: blank line"):
-        list(trees.parse_files([str(src)], trees.TreeMaker(), strict=True))
+        list(parsing.parse_files([str(src)], parsing.TreeMaker(), strict=True))
 
 
 def test_warnings_are_capped(tmp_path):
     src = tmp_path / "in.txt"
     src.write_text("(\n" * 30, encoding="utf-8")
     warnings: list[str] = []
-    out = list(trees.parse_files([str(src)], trees.TreeMaker(), warn=warnings.append,
-                                 max_warnings=5))
+    out = list(parsing.parse_files([str(src)], parsing.TreeMaker(), warn=warnings.append,
+                                   max_warnings=5))
     assert out == ["\n"] * 30 and len(warnings) == 6
     assert warnings[-1].startswith("25 more warnings not shown (30 lines gave no tree")

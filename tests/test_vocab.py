@@ -7,9 +7,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from rnntool.errors import InputError
-from rnntool.vocab import EOS, PAD, UNK, Vocab, escape_token, load_ids, unescape_token
+from rnntool.corpus import load_ids
+from rnntool.vocab import EOS, PAD, UNK, Vocab, escape_token, unescape_token
 
-from conftest import assert_one_line_error, run_cli
+from conftest import assert_one_line_error, run_here
 
 # Any code point at all, surrogates and controls included.
 any_char = st.characters(min_codepoint=0, max_codepoint=0x10FFFF)
@@ -98,7 +99,7 @@ def test_cli_char_vocab_and_encoding(tmp_path):
     text = "héllo wörld\r\n\ttab \x00 nul 😀\n"
     src = tmp_path / "in.txt"
     src.write_bytes(text.encode("utf-8"))
-    result = run_cli("vocab", src, "-o", tmp_path / "v.txt", "--encode", tmp_path / "ids.npy")
+    result = run_here("vocab", src, "-o", tmp_path / "v.txt", "--encode", tmp_path / "ids.npy")
     assert result.returncode == 0, result.stderr
     assert result.stdout == b""
     vocab = Vocab.load(str(tmp_path / "v.txt"))
@@ -109,8 +110,8 @@ def test_cli_char_vocab_and_encoding(tmp_path):
 
 
 def test_cli_vocab_to_stdout_from_stdin_word_level():
-    result = run_cli("vocab", "--level", "word", "--lowercase", "--tokenizer", "treebank",
-                     input="The cat can't sit.\nthe CAT sat\n")
+    result = run_here("vocab", "--level", "word", "--lowercase", "--tokenizer", "treebank",
+                      input="The cat can't sit.\nthe CAT sat\n")
     assert result.returncode == 0, result.stderr
     vocab = Vocab.loads(result.stdout.decode("utf-8"))
     assert vocab.level == "word" and vocab.lowercase and vocab.tokenizer == "treebank"
@@ -122,7 +123,7 @@ def test_cli_vocab_to_stdout_from_stdin_word_level():
 def test_cli_vocab_options_shape_the_result(tmp_path):
     src = tmp_path / "in.txt"
     src.write_text("aaaa bbb cc d\n", encoding="utf-8")
-    result = run_cli("vocab", src, "--min-count", "2", "--max-size", "5")
+    result = run_here("vocab", src, "--min-count", "2", "--max-size", "5")
     vocab = Vocab.loads(result.stdout.decode("utf-8"))
     assert vocab.tokens == ["<pad>", "<unk>", "a", " ", "b"]
 
@@ -132,12 +133,12 @@ def test_cli_vocab_bad_input(tmp_path):
     bad.write_bytes(b"fine text\n\xff more")
     out = tmp_path / "v.txt"
     out.write_text("precious\n")
-    result = run_cli("vocab", bad, "-o", out, "--encode", tmp_path / "ids.npy")
+    result = run_here("vocab", bad, "-o", out, "--encode", tmp_path / "ids.npy")
     assert_one_line_error(result, str(bad), "byte 10", "0xff")
     assert out.read_text() == "precious\n"
     assert not (tmp_path / "ids.npy").exists()
     assert sorted(tmp_path.iterdir()) == sorted([bad, out])  # no temporary files left
-    replaced = run_cli("vocab", bad, "--errors", "replace")
+    replaced = run_here("vocab", bad, "--errors", "replace")
     assert replaced.returncode == 0
     assert "\ufffd" in Vocab.loads(replaced.stdout.decode()).tokens
 
@@ -145,8 +146,8 @@ def test_cli_vocab_bad_input(tmp_path):
 def test_cli_vocab_empty_and_missing_input(tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
-    assert_one_line_error(run_cli("vocab", empty), "empty")
-    assert_one_line_error(run_cli("vocab", tmp_path / "nope.txt"), "nope.txt", "no such file")
-    assert_one_line_error(run_cli("vocab", tmp_path), "is a directory")
-    usage = run_cli("vocab", "--level", "sentence", empty)
+    assert_one_line_error(run_here("vocab", empty), "empty")
+    assert_one_line_error(run_here("vocab", tmp_path / "nope.txt"), "nope.txt", "no such file")
+    assert_one_line_error(run_here("vocab", tmp_path), "is a directory")
+    usage = run_here("vocab", "--level", "sentence", empty)
     assert usage.returncode == 2 and b"Traceback" not in usage.stderr

@@ -1,4 +1,4 @@
-"""The fast file paths of rnntool.vocab give exactly the ids of the straightforward reference.
+"""The fast file paths of rnntool.corpus give exactly the ids of the straightforward reference.
 
 The reference counts tokens with a ``collections.Counter`` and encodes with ``Vocab.encode``,
 each file on its own (at word level with a line end appended when it lacks one). Chunk
@@ -19,10 +19,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rnntool import corpus
 from rnntool import text as textio
-from rnntool import vocab as vocabmod
 from rnntool.errors import InputError, RnnToolError
-from rnntool.vocab import Vocab, build_and_encode, build_vocab, count_tokens, encode_files
+from rnntool.corpus import build_and_encode, build_vocab, count_tokens, encode_files
+from rnntool.vocab import Vocab
 
 CASES = {
     "ascii": ["First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n"],
@@ -91,8 +92,8 @@ def check_all_paths(directory, texts, level, **options):
 @pytest.fixture(params=[None, 1, 3, 7], ids=["default-chunks", "chunk1", "chunk3", "chunk7"])
 def chunk_bytes(request, monkeypatch):
     if request.param is not None:
-        monkeypatch.setattr(vocabmod, "CHAR_CHUNK_BYTES", request.param)
-        monkeypatch.setattr(vocabmod, "WORD_CHUNK_BYTES", request.param)
+        monkeypatch.setattr(corpus, "CHAR_CHUNK_BYTES", request.param)
+        monkeypatch.setattr(corpus, "WORD_CHUNK_BYTES", request.param)
     return request.param
 
 
@@ -140,8 +141,8 @@ def test_random_texts_match_reference(texts, level, lowercase, tokenizer, chunk,
     ref_counts = reference(texts, level, lowercase=lowercase, tokenizer=tokenizer)[2]
     empty = sum(ref_counts.values()) == 0 or (level == "word" and len(ref_counts) <= 1)
     with tempfile.TemporaryDirectory() as directory, \
-            mock.patch.object(vocabmod, "CHAR_CHUNK_BYTES", chunk), \
-            mock.patch.object(vocabmod, "WORD_CHUNK_BYTES", chunk):
+            mock.patch.object(corpus, "CHAR_CHUNK_BYTES", chunk), \
+            mock.patch.object(corpus, "WORD_CHUNK_BYTES", chunk):
         if empty:
             with pytest.raises(InputError, match="the input is empty"):
                 build_and_encode(write_files(directory, texts),
@@ -155,7 +156,7 @@ def test_random_texts_match_reference(texts, level, lowercase, tokenizer, chunk,
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="aZ9 .'\u0301ΣσΑ:\n", max_size=40))
 def test_case_safe_cut_keeps_lowercase(text):
-    at = vocabmod._case_safe_cut(text)
+    at = corpus._case_safe_cut(text)
     assert 0 <= at < max(len(text), 1)
     assert text[:at].lower() + text[at:].lower() == text.lower()
 
@@ -163,7 +164,7 @@ def test_case_safe_cut_keeps_lowercase(text):
 @pytest.mark.parametrize("size", [0, 1, 2, 7, 1000, 1001])
 def test_byte_histogram(size):
     data = np.random.default_rng(size).integers(0, 256, size, dtype=np.uint8)
-    assert np.array_equal(vocabmod._byte_histogram(data), np.bincount(data, minlength=256))
+    assert np.array_equal(corpus._byte_histogram(data), np.bincount(data, minlength=256))
 
 
 def test_stdin_is_read_once(tmp_path, monkeypatch):
@@ -176,7 +177,7 @@ def test_stdin_is_read_once(tmp_path, monkeypatch):
 
 
 def test_decode_error_names_the_byte_and_writes_nothing(tmp_path, monkeypatch):
-    monkeypatch.setattr(vocabmod, "CHAR_CHUNK_BYTES", 4)
+    monkeypatch.setattr(corpus, "CHAR_CHUNK_BYTES", 4)
     path = write_files(str(tmp_path), [b"abc\xc3\xa9def\xffghi"])[0]
     out = tmp_path / "ids.npy"
     for level in ("char", "word"):

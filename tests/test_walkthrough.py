@@ -2,7 +2,8 @@
 
 Each ```console block of the "Walkthrough" section holds `$ command` lines, each followed by
 the output it prints (stdout and stderr together, as a terminal shows them). The commands
-run one after another in a fresh directory that sees the repository's `corpora/`. Expected
+run one after another in a fresh directory that sees the repository's `corpora/`: a plain
+`rnntool ARGS` line in this process (click's runner), any other line through bash. Expected
 and actual lines must agree: `...` in an expected line stands for any text, a line that is
 only `...` for any number of lines, numbers with a decimal point may differ by 5%
 (floating point can differ in its last bits between CPUs) and two or more spaces (table
@@ -14,6 +15,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import shlex
 import subprocess
 import sys
 
@@ -74,6 +76,30 @@ def run(command: str, cwd) -> list[str]:
     return output.rstrip("\n").split("\n") if output.strip() else []
 
 
+#: What makes a command line more than ``rnntool ARGS``: pipes, redirections, variables...
+SHELL_SYNTAX = re.compile(r"[|&;<>()$`*?~{}\\]")
+
+
+def run_in_process(command: str, cwd, monkeypatch) -> list[str]:
+    """``run`` for a command that is ``rnntool ARGS`` alone, in this process (click's runner,
+    stdout and stderr mixed as a terminal shows them; the same environment as ``run``):
+    interpreter and torch start-up cost nothing. Any other command line goes to ``run``."""
+    words = shlex.split(command)
+    if SHELL_SYNTAX.search(command) or words[0] != "rnntool":
+        return run(command, cwd)
+    from click.testing import CliRunner
+    from rnntool.cli import cli
+    monkeypatch.chdir(cwd)
+    result = CliRunner().invoke(cli, words[1:], prog_name="rnntool",
+                                env={"OMP_NUM_THREADS": "1", "RNNTOOL_LOG_INTERVAL": "1000",
+                                     "COLUMNS": None})
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    output = result.output
+    assert result.exit_code == 0, f"$ {command}\n{output}"
+    return output.rstrip("\n").split("\n") if output.strip() else []
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("walkthrough")
@@ -81,11 +107,11 @@ def workdir(tmp_path_factory):
     return folder
 
 
-def test_the_walkthrough_runs_as_the_readme_shows(workdir):
+def test_the_walkthrough_runs_as_the_readme_shows(workdir, monkeypatch):
     steps = walkthrough()
     assert len(steps) >= 10
     for command, expected in steps:
-        actual = run(command, workdir)
+        actual = run_in_process(command, workdir, monkeypatch)
         assert lines_match(expected, actual), (
             f"$ {command}\n--- README shows:\n" + "\n".join(expected) +
             "\n--- it prints:\n" + "\n".join(actual))

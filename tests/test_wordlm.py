@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import assert_one_line_error, run_cli, run_here
+from conftest import assert_one_line_error, run_here
 
 SMALL = ["--hidden", "48", "--embed", "48", "--layers", "1", "--seq-len", "20",
          "--batch-size", "16", "--lr", "0.01", "--dropout", "0", "--eval-every", "100"]
@@ -37,8 +37,8 @@ def model(tmp_path_factory):
     (folder / "train.txt").write_text(sentences(3000, 1))
     (folder / "heldout.txt").write_text(sentences(400, 2))
     out = folder / "words.pt"
-    result = run_cli("train", "wordlm", folder / "train.txt", *SMALL, "--steps", "300",
-                     "-o", out)
+    result = run_here("train", "wordlm", folder / "train.txt", *SMALL, "--steps", "300",
+                      "-o", out)
     assert result.returncode == 0, result.stderr.decode()
     assert b"nats/word (perplexity" in result.stderr
     return out

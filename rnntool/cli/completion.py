@@ -30,7 +30,7 @@ def command(shell: str) -> None:
     names for data arguments.
     """
     from click.shell_completion import get_completion_class
-    from rnntool.cli import cli
 
-    source = get_completion_class(shell)(cli, {}, "rnntool", COMPLETE_VAR).source()
+    root = click.get_current_context().find_root().command  # the rnntool group
+    source = get_completion_class(shell)(root, {}, "rnntool", COMPLETE_VAR).source()
     click.echo(source, nl=not source.endswith("\n"))

@@ -50,17 +50,17 @@ def tree_input_options(command):
 
 def build_tree_maker(input_kind, factor, collapse_unary, grammar, treebank, shape,
                      **options):
-    """The ``trees.TreeMaker`` that the options of ``tree_input_options`` describe."""
-    from rnntool import trees
+    """The ``parsing.TreeMaker`` that the options of ``tree_input_options`` describe."""
+    from rnntool import grammar as grammars, parsing
 
     parsers = []
     if grammar:
-        parsers.append(trees.load_grammar(grammar, **options))
+        parsers.append(grammars.load_grammar(grammar, **options))
     if treebank:
-        parsers.append(trees.load_treebank_grammar(treebank, factor=factor,
-                                                   collapse=collapse_unary, **options))
-    return trees.TreeMaker(input_kind=input_kind, grammars=parsers, shape=shape,
-                           factor=factor, collapse=collapse_unary)
+        parsers.append(grammars.load_treebank_grammar(treebank, factor=factor,
+                                                      collapse=collapse_unary, **options))
+    return parsing.TreeMaker(input_kind=input_kind, grammars=parsers, shape=shape,
+                             factor=factor, collapse=collapse_unary)
 
 
 @click.command("parse", epilog="""\b
@@ -92,14 +92,14 @@ def command(files, input_kind, output_format, factor, collapse_unary, grammar, t
     Output lines match input lines one to one: a blank or malformed line gives an empty
     line and a warning on stderr naming the file and line (or, with --strict, an error).
     """
-    from rnntool import trees
+    from rnntool import parsing
 
     paths = input_paths(files, "trees or sentences")
     options = dict(encoding=encoding, errors=decode_errors)
     maker = build_tree_maker(input_kind, factor, collapse_unary, grammar, treebank, shape,
                              **options)
     out = sys.stdout
-    for record in trees.parse_files(paths, maker, output=output_format, strict=strict,
-                                    warn=warn, **options):
+    for record in parsing.parse_files(paths, maker, output=output_format, strict=strict,
+                                      warn=warn, **options):
         out.write(record)
     out.flush()

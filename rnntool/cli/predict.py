@@ -1,4 +1,9 @@
-"""``rnntool predict``: label every input line with a tree model or a sentence classifier."""
+"""``rnntool predict``: label every input line with a tree model or a sentence classifier,
+tag sentences, or forecast a series.
+
+The command checks that the checkpoint's kind predicts (``rnntool.kinds``) and hands the
+input over to the kind's use module (its ``predict_command``), which says which options fit
+it and writes the records; nothing here differs by kind."""
 
 from __future__ import annotations
 
@@ -6,14 +11,8 @@ import sys
 
 import click
 
-from rnntool import console
 from rnntool.cli.common import CHECKPOINT, encoding_option, errors_option, input_paths
 from rnntool.cli.parse import build_tree_maker, tree_input_options
-from rnntool.console import warn
-
-# SGR colour codes of the predicted classes in drawings on a terminal, by number of classes:
-# SST's five from bold red (0) through dim neutral (2) to bold green (4); binary red, green.
-CLASS_COLOURS = {5: ["1;31", "31", "2", "32", "1;32"], 2: ["31", "32"]}
 
 
 @click.command("predict", epilog="""\b
@@ -68,100 +67,19 @@ def command(checkpoint, files, output_format, input_kind, factor, collapse_unary
     steps after its end from its last --window steps.
     """
     from rnntool import checkpoint as ckpt
-    from rnntool import predicting, trees
+    from rnntool import predicting
+    from rnntool.errors import OptionError
 
     data = ckpt.load(checkpoint)
-    kind = data["kind"]
-    predicting.check_kind(kind, checkpoint)
-    if kind == "sentiment" and output_format in ("trees", "pretty"):
-        raise click.UsageError(f"--output {output_format} needs a tree model; {checkpoint} is "
-                               f"a sentence classifier")
-    model = ckpt.restore_model(data, checkpoint)
-    options = dict(encoding=encoding, errors=decode_errors)
-    out = sys.stdout
-    if kind == "forecast":
-        if output_format not in ("label", "json"):
-            raise click.UsageError(f"--output {output_format} is not for a forecaster; use "
-                                   f"label (one value a line) or json")
-        write_forecast(model, data["training"]["series"], input_paths(files, "a series"),
-                       output_format, options)
-        return
-    if kind == "tagger":
-        if output_format not in ("label", "json"):
-            raise click.UsageError(f"--output {output_format} is not for a tagger; use label "
-                                   f"(the input's format with the tags) or json")
-        if input_kind not in ("auto", "text"):
-            raise click.UsageError(f"--input {input_kind} is not for a tagger; use auto "
-                                   f"(text, CoNLL or word/TAG, told apart) or text")
-        write_tags(model, data, input_paths(files, "sentences"), output_format, input_kind,
-                   options)
-        return
-    vocab = ckpt.restore_vocab(data, checkpoint)
-    paths = input_paths(files, "trees or sentences")
-    if kind == "sentiment":
-        labels = predicting.class_labels(kind, data["training"])
-        for chunk in predicting.chunks(predicting.file_words(paths, input_kind, vocab,
-                                                             strict=strict, warn=warn,
-                                                             **options)):
-            out.write(predicting.sentence_records(model, vocab, labels, chunk, output_format))
-        out.flush()
-        return
-    maker = build_tree_maker(input_kind, factor, collapse_unary, grammar, treebank, shape,
-                             **options)
-    colours = None
-    if output_format == "pretty" and console.stdout_colour():
-        colours = CLASS_COLOURS.get(int(data["training"]["classes"]))
-    for chunk in predicting.chunks(trees.make_trees(paths, maker, strict=strict, warn=warn,
-                                                    **options)):
-        out.write(predicting.tree_records(model, vocab, chunk, output_format, colours,
-                                          warn=warn))
-    out.flush()
-
-
-def write_forecast(model, record: dict, paths: list[str], output_format: str,
-                   options: dict) -> None:
-    import json
-
-    from rnntool import predicting, series
-    from rnntool.text import display_name
-
-    values = series.read_like(paths, record["layout"], **options).values
-    forecast = predicting.forecast_values(model, record, values, display_name(paths[-1]))
-    if output_format == "json":
-        sys.stdout.write(json.dumps({"target": record["names"][record["target"]],
-                                     "horizon": len(forecast),
-                                     "forecast": [float(v) for v in forecast]}) + "\n")
-    else:
-        sys.stdout.write("".join(f"{v:.6g}\n" for v in forecast))
-    sys.stdout.flush()
-
-
-def write_tags(model, data: dict, paths: list[str], output_format: str, input_kind: str,
-               options: dict) -> None:
-    import json
-
-    from rnntool import checkpoint as ckpt
-    from rnntool import predicting, tagging
-    from rnntool.vocab import Vocab
-
-    record = data["training"]["tagger"]
-    vocab = ckpt.restore_vocab(data)
-    chars = Vocab.from_dict(record["chars"]) if record["chars"] else None
-    sentences, fmt = tagging.read_untagged(paths, "text" if input_kind == "text" else "auto",
-                                           **options)
-    awkward = [tag for tag in record["tags"] if "/" in tag or not tag.strip()
-               or any(c.isspace() for c in tag)]
-    if output_format != "json" and fmt != "conll" and awkward:
-        from rnntool.errors import CheckpointError
-        raise CheckpointError(f"the model's tag {awkward[0]!r} cannot be written as word/TAG; "
-                              f"give CoNLL input, or use --output json")
-    out = sys.stdout
-    for chunk in predicting.chunks(range(len(sentences))):
-        words = [sentences[i] for i in chunk]
-        tagged = predicting.tag_sentences(model, vocab, chars, list(record["tags"]), words)
-        for sentence, tags in zip(words, tagged):
-            if output_format == "json":
-                out.write(json.dumps({"words": sentence, "tags": tags}) + "\n")
-            elif sentence or fmt != "conll":
-                out.write(tagging.format_sentence(sentence, tags, fmt))
-    out.flush()
+    kind = predicting.check_kind(data["kind"], checkpoint)
+    request = predicting.Request(
+        output=output_format, input=input_kind, strict=strict, encoding=encoding,
+        errors=decode_errors, paths=lambda what: input_paths(files, what),
+        tree_maker=lambda: build_tree_maker(input_kind, factor, collapse_unary, grammar,
+                                            treebank, shape, encoding=encoding,
+                                            errors=decode_errors),
+        out=sys.stdout)
+    try:
+        kind.load("use").predict_command(data, checkpoint, request)
+    except OptionError as exc:
+        raise click.UsageError(str(exc)) from None

@@ -8,7 +8,8 @@ import os
 import click
 
 from rnntool import console
-from rnntool.metrics import TRAIN_FIGURES, VALIDATION_FIGURES
+from rnntool.kinds import VALIDATION_FIGURES
+from rnntool.metrics import TRAIN_FIGURES
 
 
 @click.command("report", epilog="""\b

@@ -51,9 +51,10 @@ def command(checkpoint, prime, seed_file, length, temperature, top_k, greedy, nu
     <unk>) are an error.
     """
     from rnntool import checkpoint as ckpt
+    from rnntool import kinds
     from rnntool import text as textio
     from rnntool.errors import InputError
-    from rnntool.sampling import default_prime, generate
+    from rnntool.sampling import default_prime, generate, generator
 
     if prime is not None and seed_file:
         raise click.UsageError("give --seed or --seed-file, not both")
@@ -65,23 +66,19 @@ def command(checkpoint, prime, seed_file, length, temperature, top_k, greedy, nu
     if prime == "":
         raise click.UsageError("--seed is empty; leave it out to start at a line start")
     data = ckpt.load(checkpoint)
-    if data["kind"] not in ("charlm", "wordlm"):
+    kind = kinds.find(data["kind"])
+    if kind is None or not kind.samples:
         raise ckpt.CheckpointError(f"{checkpoint}: this is a {data['kind']} checkpoint; "
-                                   f"sample needs a language model (charlm or wordlm)")
+                                   f"sample needs a language model "
+                                   f"({kinds.listing(kinds.sampling())})")
     model = ckpt.restore_model(data, checkpoint)
     vocab = ckpt.restore_vocab(data, checkpoint)
-
-    import torch
-    generator = torch.Generator()
-    if random_seed is None:
-        generator.seed()
-    else:
-        generator.manual_seed(random_seed)
+    draws = generator(random_seed)
     out = sys.stdout.buffer
     for number in range(num_samples):
         pieces = generate(model, vocab, prime if prime is not None else default_prime(vocab),
                           length, temperature=temperature, top_k=top_k, greedy=greedy,
-                          generator=generator)  # checks the prime before anything is written
+                          generator=draws)  # checks the prime before anything is written
         if number:
             out.write(b"\n")
         written = prime or ""

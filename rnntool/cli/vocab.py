@@ -46,7 +46,7 @@ def command(files, output, level, tokenizer, min_count, max_size, lowercase, enc
     (and 2, 3 for <s> and </s> at word level, where every line end counts as </s>). Tokens
     follow by count descending, ties in code point order, so the output is deterministic.
     """
-    from rnntool import vocab as vocablib
+    from rnntool import corpus
 
     paths = input_paths(files)
     refuse_clobbering({"--output": output, "--encode": encode_path}, paths)
@@ -60,9 +60,9 @@ def command(files, output, level, tokenizer, min_count, max_size, lowercase, enc
     options = dict(min_count=min_count, max_size=max_size, lowercase=lowercase,
                    tokenizer=tokenizer, encoding=encoding, errors=decode_errors)
     if encode_path:
-        vocab = vocablib.build_and_encode(paths, encode_path, level, **options)
+        vocab = corpus.build_and_encode(paths, encode_path, level, **options)
     else:
-        vocab, _ = vocablib.build_vocab(paths, level, **options)
+        vocab, _ = corpus.build_vocab(paths, level, **options)
     if output == "-":
         sys.stdout.write(vocab.dumps())
         sys.stdout.flush()

@@ -4,7 +4,7 @@ launch it with torchrun to see the whole job stop cleanly."""
 
 import os
 
-from rnntool import train
+from rnntool.training import engine as train
 from rnntool.cli import main
 from rnntool.errors import RnnToolError
 

@@ -6,10 +6,12 @@ parameters. What click does not know -- environment variables and the files each
 reads or writes -- is kept in the small tables below. The output carries the package
 version instead of a date, so it is deterministic and can be committed and checked::
 
-    python -m rnntool.manpage man/            # regenerate every page
-    python -m rnntool.manpage --check man/    # exit 1, listing stale pages
+    python3 man/generate.py man/            # regenerate every page
+    python3 man/generate.py --check man/    # exit 1, listing stale pages
 
-No torch or numpy here; only click and the command definitions are imported.
+A development tool kept beside the pages, not part of the installed package: rnntool never
+imports it (tests/test_man.py loads it by path). No torch or numpy here; only click and the
+command definitions are imported.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ import textwrap
 from typing import Iterator, Sequence
 
 import click
+
+if __name__ == "__main__":  # run as a script: document the rnntool of this checkout
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from rnntool import __version__
 from rnntool.cli.common import EXIT_STATUS
@@ -77,13 +82,19 @@ _IDS_FORMAT = (
     "An encoded corpus: a one-dimensional NumPy .npy array of token ids, of the smallest "
     "unsigned integer type that holds every id of the vocabulary (uint8, uint16, uint32 "
     "or uint64). It is only valid together with the vocabulary it was encoded with.")
-_CKPT_FORMAT = (
-    "A checkpoint: one self-contained file written with torch.save and read only with "
-    "torch.load(weights_only=True), so loading it never runs code from the file. It is a "
-    "plain dictionary: format (`rnntool-checkpoint`), format version (1), model kind "
-    "(`charlm`), the rnntool version that wrote it, the model (configuration and "
-    "weights), the vocabulary, and the training state (settings, step, epoch, loss "
-    "history, optimizer and random number generator state).")
+
+
+def _ckpt_format(kind: str) -> str:
+    """What a checkpoint of the model kind ``kind`` is."""
+    return (
+        "A checkpoint: one self-contained file written with torch.save and read only with "
+        "torch.load(weights_only=True), so loading it never runs code from the file. It is a "
+        "plain dictionary: format (`rnntool-checkpoint`), format version (1), model kind "
+        f"(`{kind}`), the rnntool version that wrote it, the model (configuration and "
+        "weights), the vocabulary, and the training state (settings, step, epoch, loss "
+        "history, optimizer and random number generator state).")
+
+
 FILES: dict[tuple[str, ...], list[tuple[str, str]]] = {
     ("vocab",): [
         ("FILE (-o, --output)",
@@ -94,10 +105,9 @@ FILES: dict[tuple[str, ...], list[tuple[str, str]]] = {
     ],
     ("train", "charlm"): [
         ("CKPT (-o, --output)",
-         _CKPT_FORMAT + " It is rewritten atomically (temporary file beside it, then "
-                        "rename) whenever the validation loss improves, so it always "
-                        "holds the best model so far; with --val-frac 0 the final model is "
-                        "written at the end."),
+         _ckpt_format("charlm") + " It is rewritten atomically (temporary file beside it, "
+         "then rename) whenever the validation loss improves, so it always holds the best "
+         "model so far; with --val-frac 0 the final model is written at the end."),
         ("FILE (--vocab)",
          "A character-level vocabulary file, as written by `rnntool vocab`."),
         ("IDS.npy (--data)",
@@ -126,19 +136,19 @@ FILES: dict[tuple[str, ...], list[tuple[str, str]]] = {
          "Word vectors in word2vec/GloVe text format: a word and its numbers a line, "
          "separated by spaces; a first line `COUNT DIM` is skipped."),
         ("CKPT (-o, --output)",
-         _CKPT_FORMAT.replace("(`charlm`)", "(`tree`)") + " Rewritten atomically whenever "
+         _ckpt_format("tree") + " Rewritten atomically whenever "
          "the development root accuracy improves; without --dev, written at the end."),
         _METRICS_FILE,
     ],
     ("train", "sentiment"): [
         ("CKPT (-o, --output)",
-         _CKPT_FORMAT.replace("(`charlm`)", "(`sentiment`)") + " Rewritten atomically "
+         _ckpt_format("sentiment") + " Rewritten atomically "
          "whenever the development accuracy improves; without --dev, written at the end."),
         _METRICS_FILE,
     ],
     ("train", "wordlm"): [
         ("CKPT (-o, --output)",
-         _CKPT_FORMAT.replace("(`charlm`)", "(`wordlm`)") + " Rewritten atomically whenever "
+         _ckpt_format("wordlm") + " Rewritten atomically whenever "
          "the validation loss improves."),
         ("FILE (--vocab)",
          "A word-level vocabulary file, as written by `rnntool vocab --level word`."),
@@ -152,7 +162,7 @@ FILES: dict[tuple[str, ...], list[tuple[str, str]]] = {
          "a blank line between sentences, `-DOCSTART-` lines and `# ` comments skipped), or "
          "a sentence a line of word/TAG items split at the last `/`."),
         ("CKPT (-o, --output)",
-         _CKPT_FORMAT.replace("(`charlm`)", "(`tagger`)") + " It also holds the tags and the "
+         _ckpt_format("tagger") + " It also holds the tags and the "
          "character vocabulary."),
         _METRICS_FILE,
     ],
@@ -162,7 +172,7 @@ FILES: dict[tuple[str, ...], list[tuple[str, str]]] = {
          "whitespace, an optional first line of column names; blank lines and lines "
          "starting with `#` skipped. Every value must be a finite number."),
         ("CKPT (-o, --output)",
-         _CKPT_FORMAT.replace("(`charlm`)", "(`forecast`)") + " It also holds the column "
+         _ckpt_format("forecast") + " It also holds the column "
          "layout and the standardization statistics."),
         _METRICS_FILE,
     ],
@@ -202,9 +212,9 @@ FILES: dict[tuple[str, ...], list[tuple[str, str]]] = {
     ],
     ("sample",): [
         ("CKPT",
-         _CKPT_FORMAT + " `rnntool sample` needs a language model (kind charlm or wordlm) "
-                        "of format version 1, as written by `rnntool train charlm` or "
-                        "`train wordlm`; anything else is refused with a one-line error."),
+         _ckpt_format("charlm") + " `rnntool sample` needs a language model (kind charlm or "
+         "wordlm) of format version 1, as written by `rnntool train charlm` or `train "
+         "wordlm`; anything else is refused with a one-line error."),
     ],
 }
 
@@ -296,6 +306,11 @@ def _prose(lines: Sequence[str], names: Sequence[str] = ()) -> list[str]:
     return [_line(markup(line.strip(), names)) for line in lines if line.strip()]
 
 
+def _prose_of(text: str | None, names: Sequence[str] = ()) -> list[str]:
+    """Filled text from a help string or docstring (indentation cleaned, click's \\f cut)."""
+    return _prose(_clean(text).split("\n"), names)
+
+
 def _verbatim(lines: Sequence[str]) -> list[str]:
     """A no-fill block, indented, with every line kept as it is."""
     body = textwrap.dedent("\n".join(line.rstrip() for line in lines)).split("\n")
@@ -355,13 +370,17 @@ def split_epilog(epilog: str | None) -> tuple[list[str], list[tuple[bool, list[s
 
 
 def short_help(command: click.Command) -> str:
-    """The one-line summary for NAME and COMMANDS: short_help, or the help's first sentence."""
+    """The one-line summary for NAME and COMMANDS: short_help, or the help's first sentence
+    (its first paragraph up to a word ending in a full stop, as click's --help shortens it,
+    but never cut for length)."""
     if command.short_help:
         text = command.short_help
     else:
         first = paragraphs(command.help)
-        text = " ".join(line.strip() for line in first[0][1]) if first else ""
-        text = click.utils.make_default_short_help(text, max_length=10_000)
+        words = [word for line in first[0][1] for word in line.split()] if first else []
+        words = words[1:] if words[:1] == ["\b"] else words  # a stray no-rewrap marker
+        ends = [i for i, word in enumerate(words) if word.endswith(".")]
+        text = " ".join(words[:ends[0] + 1] if ends else words)
     return text.strip().rstrip(".")
 
 
@@ -386,42 +405,21 @@ def subcommands(ctx: click.Context) -> list[tuple[str, click.Command]]:
     return found
 
 
-def walk(command: click.Command | None = None, name: str = ROOT_NAME,
+def walk(command: click.Command | None = None, path: tuple[str, ...] = (ROOT_NAME,),
          parent: click.Context | None = None) -> Iterator[tuple[tuple[str, ...], click.Context]]:
-    """Every visible command of the tree, depth first: (path, context); the path starts
-    with the root's name."""
+    """Every visible command of the tree (rnntool's when ``command`` is None), depth first:
+    (path, context); the path starts with the root's name."""
     if command is None:
         from rnntool.cli import cli as command
-    ctx = make_context(command, name, parent)
-    path = tuple(c.info_name for c in reversed(list(_lineage(ctx))))
+    ctx = make_context(command, path[-1], parent)
     yield path, ctx
     for sub_name, sub in subcommands(ctx):
-        yield from walk(sub, sub_name, ctx)
-
-
-def _lineage(ctx: click.Context | None) -> Iterator[click.Context]:
-    while ctx is not None:
-        yield ctx
-        ctx = ctx.parent
+        yield from walk(sub, path + (sub_name,), ctx)
 
 
 def page_name(path: Sequence[str]) -> str:
     """``rnntool-train-charlm`` for ("rnntool", "train", "charlm")."""
     return "-".join(path)
-
-
-def _root_context(path: Sequence[str]) -> click.Context | None:
-    """The parent context of ``path`` in the real rnntool tree, if the path exists there."""
-    if len(path) < 2:
-        return None
-    for found, ctx in walk():
-        if found == tuple(path[:-1]):
-            return ctx
-    return None
-
-
-def _exists(path: Sequence[str]) -> bool:
-    return any(found == tuple(path) for found, _ in walk())
 
 
 # --- parameters -------------------------------------------------------------------------
@@ -475,7 +473,7 @@ def _option_tag(param: click.Option, ctx: click.Context) -> str:
 
 
 def _option_body(param: click.Option, ctx: click.Context, names: Sequence[str]) -> list[str]:
-    lines = _prose(_clean(param.help).split("\n"), names)
+    lines = _prose_of(param.help, names)
     extra = _extra(param, ctx)
     notes = []
     if "default" in extra:
@@ -496,7 +494,7 @@ def _option_body(param: click.Option, ctx: click.Context, names: Sequence[str]) 
 def _argument_body(param: click.Argument, ctx: click.Context, see: str) -> list[str]:
     help_text = getattr(param, "help", None)
     if help_text:
-        return _prose(_clean(help_text).split("\n"))
+        return _prose_of(help_text)
     if isinstance(param.type, click.Path):
         kind, kinds = (("file", "files") if not param.type.dir_okay else
                        ("directory", "directories") if not param.type.file_okay else
@@ -542,6 +540,15 @@ def _usage_piece(piece: str) -> str:
     return "".join(out + [escape_code(piece[pos:])])
 
 
+def _paragraphs_roff(paras: Sequence[tuple[bool, list[str]]],
+                     names: Sequence[str]) -> list[str]:
+    """Click's paragraphs (see ``paragraphs``) as roff: no-fill blocks or filled ones."""
+    out: list[str] = []
+    for verbatim, lines in paras:
+        out += _verbatim(lines) if verbatim else [".PP"] + _prose(lines, names)
+    return out
+
+
 def _see_also_ref(path: Sequence[str]) -> str:
     return f".BR {escape_code(page_name(path))} ({SECTION})"
 
@@ -555,14 +562,15 @@ def render(command: click.Command, path: Sequence[str],
     has more than one name, it is looked up in the rnntool command tree.
     """
     path = tuple(path)
-    if parent is None:
-        parent = _root_context(path)
+    tree = dict(walk())  # rnntool's commands: path -> context
+    if parent is None and len(path) > 1:
+        parent = tree.get(path[:-1])
     ctx = make_context(command, path[-1], parent)
     key = path[1:]
     names = _arg_names(ctx)
     name = page_name(path)
     out = [
-        f'.\\" {name}.{SECTION}: generated by `python -m rnntool.manpage man/` from the',
+        f'.\\" {name}.{SECTION}: generated by `python3 man/generate.py man/` from the',
         '.\\" click definitions in rnntool/cli; do not edit by hand.',
         f'.TH "{escape_code(name.upper())}" "{SECTION}" "{ROOT_NAME} {escape_code(__version__)}" '
         f'"{ROOT_NAME}" "User Commands"',
@@ -585,8 +593,7 @@ def render(command: click.Command, path: Sequence[str],
         description.insert(0, (False, ["This command is deprecated."]))
     if not description:
         description = [(False, [short_help(command) + "."])]
-    for verbatim, lines in description:
-        out += _verbatim(lines) if verbatim else [".PP"] + _prose(lines, names)
+    out += _paragraphs_roff(description, names)
 
     params = _visible_params(ctx)
     if params:
@@ -617,11 +624,10 @@ def render(command: click.Command, path: Sequence[str],
 
     if epilog_rest:
         out += _section("NOTES")
-        for verbatim, lines in epilog_rest:
-            out += _verbatim(lines) if verbatim else [".PP"] + _prose(lines, names)
+        out += _paragraphs_roff(epilog_rest, names)
 
     out += _section("EXIT STATUS")
-    out += [".PP"] + _prose(_clean(EXIT_STATUS).split("\n"))
+    out += [".PP"] + _prose_of(EXIT_STATUS)
 
     out += _section("ENVIRONMENT")
     for var, text in ENVIRONMENT:
@@ -640,12 +646,12 @@ def render(command: click.Command, path: Sequence[str],
     refs: list[tuple[str, ...]] = []
     if len(path) > 1:
         refs += [path[:i] for i in range(1, len(path))]
-    if len(path) == 1 and command is _root_command():
-        refs += [p for p, _ in walk() if len(p) > 1]
+    if len(path) == 1 and command is tree[(ROOT_NAME,)].command:
+        refs += [p for p in tree if len(p) > 1]
     else:
         refs += [path + (sub_name,) for sub_name, _ in children]
     refs += [(ROOT_NAME,) + rel for rel in RELATED.get(key, [])
-             if len(path) > 1 and _exists((ROOT_NAME,) + rel)]
+             if len(path) > 1 and (ROOT_NAME,) + rel in tree]
     unique = []
     for ref in refs:
         if ref not in unique and ref != path:
@@ -655,11 +661,6 @@ def render(command: click.Command, path: Sequence[str],
         out += [_see_also_ref(r) + ("," if i < len(unique) - 1 else "")
                 for i, r in enumerate(unique)]
     return "\n".join(out) + "\n"
-
-
-def _root_command() -> click.Command:
-    from rnntool.cli import cli
-    return cli
 
 
 # --- all pages --------------------------------------------------------------------------
@@ -711,7 +712,7 @@ def write_all(directory: str) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m rnntool.manpage",
+        prog="python3 man/generate.py",
         description="Generate the rnntool man pages from the click command definitions.")
     parser.add_argument("directory", nargs="?", default="man",
                         help="where the pages go (default: man)")
@@ -726,7 +727,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in extra:
             print(f"no longer generated: {path}", file=sys.stderr)
         if changed or extra:
-            print(f"regenerate with: python -m rnntool.manpage {args.directory}",
+            print(f"regenerate with: python3 man/generate.py {args.directory}",
                   file=sys.stderr)
             return 1
         return 0
