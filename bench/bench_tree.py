@@ -126,10 +126,11 @@ def throughput(args) -> None:
     for cell in args.cells.split(","):
         # rnntool: the real training loop, one pass over a sample of the trees
         sample = train[:args.trees]
+        # all three loops on one fixed count: --threads, else one for rnn and lstm (whose
+        # small per-level operations gain nothing from more) and all cores for rntn
+        threads = args.threads or (cores if cell == "rntn" else 1)
         settings = TreeSettings(cell=cell, hidden=args.hidden, batch_size=B, epochs=1,
-                                threads=args.threads)
-        threads = settings.thread_count() or cores  # all three loops run with rnntool's choice
-        settings.threads = threads
+                                threads=threads)
         with tempfile.TemporaryDirectory() as tmp:
             summary = treetraining.train(treetraining.TreeData(sample, None, None, {}), settings,
                                          os.path.join(tmp, "t.pt"))
@@ -179,7 +180,7 @@ def main() -> None:
     t.add_argument("--trees", type=int, default=8544, help="trees in rnntool's timed pass")
     t.add_argument("--naive-steps", type=int, default=8)
     t.add_argument("--threads", type=int, default=None,
-                   help="threads for all three loops (default: rnntool's choice per cell)")
+                   help="threads for all three loops (default: 1 for rnn and lstm, all for rntn)")
     a = sub.add_parser("accuracy")
     a.add_argument("--train", required=True)
     a.add_argument("--dev", required=True)

@@ -55,7 +55,9 @@ ENVIRONMENT: list[tuple[str, str]] = [
      "Directory for temporary files: the training text (from files or standard input) is "
      "read once and encoded to a temporary id array there, which training then reads."),
     ("OMP_NUM_THREADS",
-     "Number of CPU threads torch uses (default: all cores)."),
+     "Fixes the number of CPU threads torch uses, as --threads N does (default: one thread "
+     "or all cores, whichever is faster, timed as the work goes and again when the "
+     "machine's load changes)."),
 ]
 
 _METRICS_FILE = (

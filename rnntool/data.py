@@ -14,17 +14,54 @@ bucketing keeps the padded tensors small.
 ``encode_batch``: tagged sentences (word ids, and optionally tag ids and each word's
 character ids) padded into the tensors a tagger takes.
 
+``chunks``: one pass over a corpus of any size (a fingerprint, a maximum) in bounded
+memory: the pages of a memory-mapped array are let go as the pass leaves them behind.
+
 Not here: models, files, the training loop.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
-from typing import Sequence
+import mmap
+from typing import Iterator, Sequence
 
 import numpy as np
 
 from rnntool.errors import RnnToolError
+
+
+#: Elements a pass over a corpus reads at a time.
+CHUNK = 1 << 22
+
+
+def chunks(array: np.ndarray, size: int = CHUNK) -> Iterator[np.ndarray]:
+    """Consecutive pieces of at most ``size`` elements of the 1-D ``array``. Once the loop
+    asks for the next one, the pages of a memory-mapped array's piece are let go: they stay
+    in the kernel's page cache, out of this process's resident memory, so a pass over a
+    corpus of any size costs the memory of one piece."""
+    mapped = getattr(array, "_mmap", None)  # np.memmap's mapping, shared by its views
+    start_of_map = None
+    if mapped is not None and hasattr(mmap, "MADV_DONTNEED"):
+        with contextlib.suppress(TypeError, ValueError, BufferError):
+            start_of_map = np.frombuffer(mapped, np.uint8).ctypes.data
+    for start in range(0, len(array), size):
+        piece = array[start:start + size]
+        yield piece
+        if start_of_map is not None and piece.flags.c_contiguous:
+            _let_go(mapped, piece.ctypes.data - start_of_map, piece.nbytes)
+
+
+def _let_go(mapped: mmap.mmap, offset: int, length: int) -> None:
+    """Drop the pages of bytes ``offset`` to ``offset + length`` of ``mapped`` from this
+    process's resident memory (whole pages within the mapping)."""
+    page = mmap.PAGESIZE
+    low = offset // page * page
+    high = min(len(mapped), -(-(offset + length) // page) * page)
+    if high > low:
+        with contextlib.suppress(OSError, ValueError):
+            mapped.madvise(mmap.MADV_DONTNEED, low, high - low)
 
 
 class StreamBatches:

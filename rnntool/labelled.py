@@ -105,6 +105,9 @@ def split_line(line: str, fmt: str, tokenize: Callable[[str], list[str]],
     tokens = [t for t in tokenize(text) if t != textio.LINE_END]
     if not tokens:
         raise ValueError("no text" + (" after the label" if label is not None else ""))
+    if len(tokens) > textio.MAX_SENTENCE_WORDS:
+        raise ValueError(f"a sentence of {len(tokens):,} words; a sentence may have at most "
+                         f"{textio.MAX_SENTENCE_WORDS:,}")
     return Line(label, tokens, fmt)
 
 

@@ -35,7 +35,7 @@ import json
 import math
 import os
 
-from rnntool.errors import InputError
+from rnntool.errors import InputError, RnnToolError
 from rnntool.files import write_text_atomic
 from rnntool import kinds
 from rnntool.kinds import VALIDATION_FIGURES
@@ -91,30 +91,51 @@ class MetricsLog:
             kept = "".join(json.dumps(r) + "\n" for r in records)
         if resume_step is None or os.path.realpath(source) != os.path.realpath(self.path):
             self._partial = self.path + ".partial"
-            self._file = open(self._partial, "w", encoding="utf-8")
-            self._file.write(kept)
+            with self._writing(self._partial):
+                self._file = open(self._partial, "w", encoding="utf-8")
+                self._file.write(kept)
+                self._file.flush()
             return self
         write_text_atomic(self.path, kept)
-        self._file = open(self.path, "a", encoding="utf-8")
+        with self._writing(self.path):
+            self._file = open(self.path, "a", encoding="utf-8")
         return self
+
+    @contextlib.contextmanager
+    def _writing(self, path: str):
+        """An OSError within (a full device, the file-size limit) is a one-line error naming
+        ``path``; the log then writes nothing more (its end record included)."""
+        try:
+            yield
+        except OSError as exc:
+            from rnntool.files import write_problem
+            if self._file is not None:
+                with contextlib.suppress(OSError):
+                    self._file.close()
+            self._file = None
+            raise RnnToolError(f"{path}: cannot write the run's metrics: "
+                               f"{write_problem(exc)}") from None
 
     def commit(self) -> None:
         """The run has written its checkpoint: from now on its metrics lie beside it."""
         if self._partial is not None and self._file is not None:
-            self._file.flush()
-            os.replace(self._partial, self.path)
+            with self._writing(self._partial):
+                self._file.flush()
+                os.replace(self._partial, self.path)
             self._partial = None
 
     def write(self, event: str, **fields) -> None:
         if self._file is None:
             return
-        self._file.write(json.dumps(_clean({"event": event, **fields})) + "\n")
-        self._file.flush()
+        with self._writing(self._partial or self.path):
+            self._file.write(json.dumps(_clean({"event": event, **fields})) + "\n")
+            self._file.flush()
 
     def close(self) -> None:
         """Close the file; a new run that never wrote its checkpoint leaves no metrics."""
         if self._file is not None:
-            self._file.close()
+            with contextlib.suppress(OSError):  # a failed write was reported already
+                self._file.close()
             self._file = None
         if self._partial is not None:
             with contextlib.suppress(OSError):
@@ -139,14 +160,32 @@ def read_records(path: str, strict: bool = True) -> list[dict]:
             continue
         try:
             record = json.loads(line)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # not JSON, or nested beyond reason
             record = None
-        if not isinstance(record, dict) or record.get("event") not in EVENTS:
+        if (not isinstance(record, dict) or record.get("event") not in EVENTS
+                or not _shallow(record)):
             if number == len(lines) or not strict:  # the unterminated last line
                 continue
             raise InputError(f"{path}, line {number}: not an rnntool metrics record")
         records.append(record)
     return records
+
+
+#: How deeply a record's values may nest: rnntool writes two or three levels, and a deeper
+#: record (crafted) must not reach the recursive code that reports on it.
+MAX_DEPTH = 32
+
+
+def _shallow(record: dict) -> bool:
+    """Whether ``record`` nests at most ``MAX_DEPTH`` levels (checked without recursion)."""
+    pending = [(record, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            return False
+        children = value.values() if isinstance(value, dict) else value
+        pending += [(v, depth + 1) for v in children if isinstance(v, (dict, list))]
+    return True
 
 
 def primary_figure(kind: str | None, validations: list[dict]) -> str | None:

@@ -53,7 +53,8 @@ def tokenize(line: str) -> list[str]:
             protect[ord(char)] = placeholder
             restore[placeholder] = char
         line = line.translate(protect)
-    tokens = _tokenizer.tokenize(line, convert_parentheses=True)
+    tokens = textio.treebank_line(  # a long line in pieces, NLTK's time limit
+        line, lambda piece: _tokenizer.tokenize(piece, convert_parentheses=True))
     if restore:
         table = {ord(k): v for k, v in restore.items()}
         tokens = [token.translate(table) for token in tokens]

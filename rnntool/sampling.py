@@ -120,8 +120,13 @@ def _stream(model, vocab, prime_ids, length, temperature, top_k, greedy, generat
                     if top_k is not None and top_k < len(vocab):
                         kth = torch.topk(scores, top_k).values[-1]
                         scores = scores.masked_fill(scores < kth, float("-inf"))
-                    token = int(torch.multinomial(torch.softmax(scores, dim=-1), 1,
-                                                  generator=generator))
+                    try:
+                        token = int(torch.multinomial(torch.softmax(scores, dim=-1), 1,
+                                                      generator=generator))
+                    except RuntimeError:  # finite weights can still overflow the scores
+                        raise RnnToolError("the model's scores overflow (they are not finite "
+                                           "numbers): its weights are too large to sample "
+                                           "from") from None
                 yield vocab.tokens[token]
                 step_input[0, 0] = token
                 logits, state = model(step_input, state)

@@ -159,12 +159,20 @@ def _epochs(default: int, unit: str):
 
 
 def _max_time():
-    return setting(None, "Stop after this much time (e.g. 600, 10m); the epoch in progress is "
-                         "then validated.", duration=True)
+    return setting(None, "Train for at most this long (e.g. 600, 10m), counted from the start "
+                         "of training, validations and saves included; the epoch in progress "
+                         "is then validated.", duration=True)
 
 
 def _random_seed(help: str = "Seed of the random number generators (weights, order)."):
     return setting(0, help, metavar="N", seed=True)
+
+
+def _threads():
+    return setting(None, "CPU threads torch computes with; 0 or none: 1 or all cores, chosen by "
+                         "timing both while the run goes and again when the machine's load "
+                         "changes (OMP_NUM_THREADS, if set, fixes the count instead).",
+                   metavar="N", minimum=0)
 
 
 def _log_every():
@@ -186,8 +194,15 @@ def _bidirectional(default: bool):
 
 def _eval_every(unit: str):
     return _count(None, f"Validate every this many steps, and at the end (default: about every "
-                        f"seven times as many training {unit}s as the validation text holds, "
-                        f"so validating costs about 5% of the time).")
+                        f"seven times as many training {unit}s as validation reads, so "
+                        f"validating costs about 5% of the time).")
+
+
+def _val_tokens(unit: str):
+    return setting(200_000, f"Validate on at most the first N {unit}s of the held-out text, so "
+                            f"that a validation takes the same time at any corpus size (0: all "
+                            f"of it; `rnntool eval` measures a whole file).",
+                   metavar="N", minimum=0)
 
 
 #: One message for the run limits of a language model, one for its vocabulary's limits.
@@ -211,6 +226,7 @@ class CharLMSettings(Settings):
     val_frac: float = setting(0.1, "Hold out this final fraction of the text, contiguous, for "
                                    "validation (0: none; the last model is saved).",
                               metavar="F", minimum=0, maximum=1, max_open=True)
+    val_tokens: int = _val_tokens("character")
     # optimization
     lr: float = setting(3e-3, "Peak learning rate (Adam), reached after a short warmup and then "
                               "decayed along a cosine to a twentieth.",
@@ -226,13 +242,21 @@ class CharLMSettings(Settings):
         metavar="X", minimum=0, min_open=True, message=_RUN_LIMITS)
     steps: int | None = setting(None, "Stop after this many batches.", metavar="N", minimum=1,
                                 message=_RUN_LIMITS)
-    max_time: float | None = setting(None, "Stop after this much time (e.g. 600, 10m, 1h); the "
-                                           "learning-rate schedule then follows the clock.",
+    max_time: float | None = setting(None, "Train for at most this long (e.g. 600, 10m, 1h), "
+                                           "counted from the start of training, validations "
+                                           "and saves included; the learning-rate schedule "
+                                           "then follows the clock.",
                                      duration=True)
     # validation (None: auto, see validation_interval)
     eval_every: int | None = _eval_every("character")
     random_seed: int = _random_seed("Seed of the random number generator (weights, dropout).")
     log_every: int = _log_every()
+    threads: int | None = _threads()
+
+    def check(self) -> None:
+        super().check()
+        if self.val_tokens == 1:
+            raise RnnToolError("--val-tokens must be 0 (all of the held-out text) or at least 2")
 
     def passes(self) -> float | None:
         """How many passes over the training text the run may make (None: no such limit)."""
@@ -240,11 +264,16 @@ class CharLMSettings(Settings):
             return DEFAULT_EPOCHS
         return self.epochs
 
+    def validation_tokens(self, held_out: int) -> int:
+        """How many of the ``held_out`` tokens a validation reads: at most ``val_tokens``
+        (0: all)."""
+        return min(held_out, self.val_tokens) if self.val_tokens else held_out
+
     def validation_interval(self, val_tokens: int) -> int:
         """Steps between validations: ``eval_every``, or by default often enough to follow
-        the run but rarely enough that validating (a forward pass over the held-out text,
-        about a third of the cost of training on as many characters) costs about 5% of the
-        training time."""
+        the run but rarely enough that validating (a forward pass over ``val_tokens``, the
+        tokens a validation reads (``validation_tokens``), about a third of the cost of
+        training on as many) costs about 5% of the training time."""
         if self.eval_every is not None:
             return self.eval_every
         per_step = self.batch_size * self.seq_len
@@ -262,6 +291,7 @@ class WordLMSettings(CharLMSettings):
     seq_len: int = _default(CharLMSettings, "seq_len", 35)
     batch_size: int = _default(CharLMSettings, "batch_size", 20)
     eval_every: int | None = _eval_every("word")
+    val_tokens: int = _val_tokens("word")
     tie: bool = setting(False, "Tie the output layer to the word embedding (needs --embed equal "
                                "to --hidden).", off="no-tie")
     # words: as `rnntool vocab --level word` makes them
@@ -313,21 +343,7 @@ class TreeSettings(Settings):
     max_time: float | None = _max_time()
     random_seed: int = _random_seed()
     log_every: int = _log_every()
-    # CPU threads; None: see thread_count
-    threads: int | None = _count(None, "CPU threads (default: 1 for rnn and lstm, whose many "
-                                       "small per-level operations gain nothing from more and "
-                                       "stall when another process holds a core; all cores "
-                                       "for rntn; OMP_NUM_THREADS, if set, instead of 1).")
-
-    def thread_count(self) -> int | None:
-        """Threads to train with: ``threads``, else 1 for rnn and lstm unless OMP_NUM_THREADS
-        says otherwise; None: leave torch's setting."""
-        import os
-        if self.threads is not None:
-            return self.threads
-        if self.cell != "rntn" and not os.environ.get("OMP_NUM_THREADS"):
-            return 1
-        return None
+    threads: int | None = _threads()
 
     def learning_rate(self) -> float:
         if self.lr is not None:
@@ -373,6 +389,7 @@ class SentimentSettings(Settings):
     max_time: float | None = _max_time()
     random_seed: int = _random_seed()
     log_every: int = _log_every()
+    threads: int | None = _threads()
 
 
 @dataclass
@@ -404,6 +421,7 @@ class ForecastSettings(Settings):
     max_time: float | None = _max_time()
     random_seed: int = _random_seed()
     log_every: int = _log_every()
+    threads: int | None = _threads()
 
 
 @dataclass
@@ -441,3 +459,4 @@ class TaggerSettings(Settings):
     max_time: float | None = _max_time()
     random_seed: int = _random_seed()
     log_every: int = _log_every()
+    threads: int | None = _threads()

@@ -39,6 +39,8 @@ UNTAGGED_FORMATS = ("auto", "conll", "slash", "text")
 DOCSTART = "-DOCSTART-"
 COMMENT = "# "
 _ASCII_SPACE = re.compile(f"[{re.escape(textio.ASCII_WHITESPACE)}]+")
+#: The most words a sentence may have (and items a line): ``rnntool.text``'s.
+MAX_SENTENCE_WORDS = textio.MAX_SENTENCE_WORDS
 
 
 @dataclass
@@ -62,7 +64,7 @@ def split_items(line: str) -> list[str]:
 def _lines(path: str, encoding: str, errors: str) -> Iterator[str]:
     """The lines of ``path`` without their line end (``\\n`` or ``\\r\\n``) or a leading
     byte order mark."""
-    first = True
+    first, number = True, 0
     for chunk in textio.read_line_chunks(path, encoding=encoding, errors=errors):
         if first:
             chunk, first = chunk.removeprefix("\ufeff"), False
@@ -70,6 +72,12 @@ def _lines(path: str, encoding: str, errors: str) -> Iterator[str]:
         if pieces[-1] == "":
             pieces.pop()
         for piece in pieces:
+            number += 1
+            if len(piece) > MAX_SENTENCE_WORDS and len(_ASCII_SPACE.split(
+                    piece.strip(textio.ASCII_WHITESPACE), MAX_SENTENCE_WORDS)) > MAX_SENTENCE_WORDS:
+                raise InputError(f"{textio.display_name(path)}: line {number}: more than "
+                                 f"{MAX_SENTENCE_WORDS:,} words on one line; a sentence may "
+                                 f"have at most {MAX_SENTENCE_WORDS:,}")
             yield piece[:-1] if piece.endswith("\r") else piece
 
 
@@ -189,6 +197,11 @@ def _conll_sentences(lines: Iterable[str], tagged: bool) -> Iterator[tuple[int, 
         else:
             width = len(items)
             pairs.append((items[0], items[-1]))
+        if len(pairs) > MAX_SENTENCE_WORDS:
+            problem = (f"line {start}: a sentence of more than {MAX_SENTENCE_WORDS:,} words, "
+                       f"the most a sentence may have (is a blank line missing between "
+                       f"sentences?)")
+            pairs = []
     if pairs or problem is not None:
         yield start, pairs, problem
 

@@ -150,6 +150,49 @@ TOKENIZERS = ("regexp", "treebank", "whitespace")
 LINE_END = "\n"
 
 
+#: The most words a sentence may have where a model reads sentences (taggers and sentence
+#: classifiers): a longer one, such as a whole text on one line, is an error naming its line
+#: rather than a batch beyond memory or hours on one example.
+MAX_SENTENCE_WORDS = 10_000
+#: Text longer than this is tokenized in pieces (see ``in_pieces``): NLTK runs each regular
+#: expression under a 5 s time limit, which a line of tens of megabytes exceeds.
+PIECE_CHARS = 1 << 18
+#: Where text may be cut for the regexp and whitespace tokenizers: before ASCII whitespace,
+#: which no token of theirs holds.
+_SPACE = re.compile(r"[ \t\n\r\x0b\x0c]")
+#: Where a line may be cut for the treebank tokenizer: before a space that follows a word
+#: character. The treebank rules that look at a line's ends (a final period, an opening
+#: quote) or at the character after a token never see a difference there, so the pieces
+#: give the tokens the whole line gives.
+_TREEBANK_CUT = re.compile(r"(?<=\w) ")
+
+
+def in_pieces(text: str, tokenize: Callable[[str], list[str]], cut=_SPACE,
+              size: int | None = None) -> list[str]:
+    """``tokenize(text)``, applied to pieces of about ``size`` (default ``PIECE_CHARS``)
+    characters cut where ``cut`` matches (the piece after a cut starts with the match).
+    Text without such a place is tokenized whole."""
+    size = PIECE_CHARS if size is None else size
+    if len(text) <= size:
+        return tokenize(text)
+    tokens: list[str] = []
+    start = 0
+    while len(text) - start > size:
+        found = cut.search(text, start + size)
+        if found is None:
+            break
+        tokens.extend(tokenize(text[start:found.start()]))
+        start = found.start()
+    tokens.extend(tokenize(text[start:]))
+    return tokens
+
+
+def treebank_line(line: str, tokenize: Callable[[str], list[str]]) -> list[str]:
+    """The tokens NLTK's TreebankWordTokenizer (``tokenize``, or a function around it) gives
+    for one line, cut into pieces where that changes nothing when the line is long."""
+    return in_pieces(line, tokenize, _TREEBANK_CUT)
+
+
 def make_tokenizer(name: str = "regexp") -> Callable[[str], list[str]]:
     """A function from text to word tokens, with ``LINE_END`` after every line.
 
@@ -157,13 +200,15 @@ def make_tokenizer(name: str = "regexp") -> Callable[[str], list[str]]:
     ``regexp`` (fast, the default): NLTK's RegexpTokenizer with ``WORD_PATTERN``.
     ``treebank``: NLTK's TreebankWordTokenizer, line by line (Penn Treebank conventions).
     ``whitespace``: NLTK's RegexpTokenizer splitting on ASCII whitespace (pre-tokenized text).
-    The text may hold many lines: chunked reading hands over whole lines at a time.
+    The text may hold many lines: chunked reading hands over whole lines at a time. Long
+    text is tokenized in pieces (``in_pieces``) with the same tokens, so a line of any
+    length reads.
     """
     from nltk.tokenize import RegexpTokenizer
-    if name == "regexp":
-        return RegexpTokenizer(WORD_PATTERN + r"|\n").tokenize
-    if name == "whitespace":
-        return RegexpTokenizer(r"[^ \t\n\r\x0b\x0c]+|\n").tokenize
+    if name in ("regexp", "whitespace"):
+        pattern = WORD_PATTERN if name == "regexp" else r"[^ \t\n\r\x0b\x0c]+"
+        split = RegexpTokenizer(pattern + r"|\n").tokenize
+        return lambda text: in_pieces(text, split)
     if name == "treebank":
         from nltk.tokenize import TreebankWordTokenizer
         treebank = TreebankWordTokenizer().tokenize
@@ -172,7 +217,7 @@ def make_tokenizer(name: str = "regexp") -> Callable[[str], list[str]]:
             tokens: list[str] = []
             lines = text.split("\n")
             for i, line in enumerate(lines):
-                tokens.extend(treebank(line))
+                tokens.extend(treebank_line(line, treebank))
                 if i < len(lines) - 1:
                     tokens.append(LINE_END)
             return tokens

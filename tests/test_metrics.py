@@ -185,7 +185,7 @@ def test_info_describes_each_kind(runs):
         facts = json.loads(run_here("info", "--json", checkpoint).stdout)
         assert set(facts) == {"checkpoint", "kind", "format_version", "rnntool", "size_bytes",
                               "model", "vocabulary", "labels", "classes", "training",
-                              "settings", "command", "metrics_file"}
+                              "settings", "command", "resumed_with", "metrics_file"}
         assert facts["kind"] == kind and facts["format_version"] == 1
         assert set(facts["training"]) == {"steps", "epoch", "elapsed_seconds", "seen",
                                           "seen_unit", "best", "resumable"}
@@ -247,3 +247,23 @@ def test_resuming_into_another_checkpoint_takes_its_metrics_along(tmp_path):
     assert [r["step"] for r in found if r["event"] == "train"] == [10, 20, 30]
     assert [r["resumed"] for r in found if r["event"] == "start"] == [False, True]
     assert not (tmp_path / "b.pt.metrics.jsonl.partial").exists()
+
+
+def test_info_of_a_resumed_run_shows_the_command_that_started_it(runs, tmp_path):
+    first = tmp_path / "tree.pt"
+    assert run_here("train", "tree", TREEBANK / "dev.txt", "--hidden", "8", "--epochs", "1",
+                    "-o", first).returncode == 0
+    for epochs in ("2", "3"):
+        assert run_here("train", "tree", "--resume", first, "--epochs", epochs).returncode == 0
+    facts = json.loads(run_here("info", "--json", first).stdout)
+    assert facts["command"][:3] == ["rnntool", "train", "tree"]
+    assert str(TREEBANK / "dev.txt") in facts["command"] and "--resume" not in facts["command"]
+    assert [c[-4:] for c in facts["resumed_with"]] == [
+        ["--epochs", e, "--resume", str(first)] for e in ("2", "3")]
+    text = run_here("info", first).stdout.decode()
+    assert "command:" in text and text.count("resumed with:") == 2
+    # a tree model's default learning rate is the one its optimizer used, not "-"
+    assert facts["settings"]["lr"] == 0.05
+    assert [line.split() for line in text.splitlines() if line.split()[:1] == ["lr:"]] == [
+        ["lr:", "0.05"]]
+    assert json.loads(run_here("info", "--json", runs["tree"]).stdout)["resumed_with"] == []

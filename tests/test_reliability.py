@@ -226,3 +226,18 @@ def test_bad_tree_lines_stop_or_are_skipped(tmp_path):
     assert torch.load(out, weights_only=True)["training"]["trees_seen"] == 3
     parsed = run_here("parse", path)
     assert parsed.stdout.decode().split("\n")[5].count("(") == 2 * 10_001 - 1
+
+
+def test_a_run_that_read_stdin_resumes_from_the_same_data_piped_in_again(tmp_path):
+    text = DEFAULT_CORPUS.read_bytes()[:40_000]
+    out = tmp_path / "s.pt"
+    small = [*SMALL_MODEL, "--hidden", "16"]
+    assert run_here("train", "charlm", *small, "--steps", "4", "-o", out,
+                    input=text).returncode == 0
+    again = run_here("train", "charlm", "--resume", out, "--steps", "6", input=text)
+    assert again.returncode == 0, again.stderr
+    assert torch.load(out, weights_only=True)["training"]["step"] == 6
+    other = run_here("train", "charlm", "--resume", out, "--steps", "8", input=text[:30_000])
+    assert_one_line_error(other, "training data differs")
+    empty = run_here("train", "charlm", "--resume", out, "--steps", "8", input=b"")
+    assert empty.returncode == 2 and b"read its data from stdin" in empty.stderr

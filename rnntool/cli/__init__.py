@@ -3,13 +3,15 @@
 Each command lives in its own module and only parses options, calls library functions and
 formats output. Nothing here imports torch at import time, so ``rnntool --help`` is instant.
 Errors the user can fix (``RnnToolError``) become one line on stderr and exit status 1;
-usage errors exit 2 (click); a closed stdout pipe ends the command quietly with status 0.
+usage errors exit 2 (click); a closed stdout pipe ends the command quietly with status 0, and
+a stdout that cannot be written (a full device, closed) is one line and status 1. SIGINT and
+SIGTERM end a command in one line with status 130 or 143 (``rnntool.guard``); the commands
+that need torch import it before anything else, where a signal cannot leave work half done.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 
@@ -17,7 +19,7 @@ from rnntool import __version__
 from rnntool.cli import eval as eval_command
 from rnntool.cli import completion, info, parse, predict, report, sample, train, vocab
 from rnntool import console
-from rnntool.console import error_line
+from rnntool.console import error_line, silence_stdout
 from rnntool.errors import Interrupted, RnnToolError
 
 #: Every option can also come from RNNTOOL_<COMMAND>_<OPTION> (click's automatic prefix),
@@ -26,16 +28,6 @@ from rnntool.errors import Interrupted, RnnToolError
 ENV_PREFIX = "RNNTOOL"
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100,
                     "auto_envvar_prefix": ENV_PREFIX}
-
-
-def silence_stdout() -> None:
-    """After EPIPE: point stdout at /dev/null so the interpreter's final flush cannot fail."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):
-        pass
 
 
 class RnnToolGroup(click.Group):
@@ -47,8 +39,11 @@ class RnnToolGroup(click.Group):
         return ctx
 
     def invoke(self, ctx: click.Context):
+        from rnntool.files import ignore_file_size_signal
+        ignore_file_size_signal()  # a write beyond `ulimit -f` fails, and is reported
         try:
-            return super().invoke(ctx)
+            with console.data_stdout():  # UTF-8; a write that fails is one line
+                return super().invoke(ctx)
         except click.BadParameter as exc:
             name_environment(exc, ctx.meta.get("rnntool.argv", []))
             raise
@@ -62,9 +57,11 @@ class RnnToolGroup(click.Group):
         except BrokenPipeError:
             silence_stdout()
             ctx.exit(0)
-        except KeyboardInterrupt:
-            click.echo("\nrnntool: interrupted", err=True)
-            ctx.exit(130)
+        except KeyboardInterrupt as exc:  # a second signal, or one outside training
+            stopped = getattr(exc, "signum", None) is not None  # rnntool.guard.Stopped
+            click.echo(f"\nrnntool: {'stopped by ' + exc.args[0] if stopped else 'interrupted'}",
+                       err=True)
+            ctx.exit(exc.exit_code if stopped else 130)
 
 
 def name_environment(exc: click.BadParameter, argv: list[str]) -> None:
@@ -138,6 +135,58 @@ def environment_variables(command: click.Command, prefix: str = ENV_PREFIX) -> N
 environment_variables(cli)
 
 
+def files_not_directories(command: click.Command) -> None:
+    """Give every file argument and option (``click.Path(dir_okay=False)``) of ``command``
+    and its subcommands the one rule of ``FilePath``: a directory there is a one-line
+    runtime error (exit status 1), as it is where a command reads or writes it itself."""
+    from rnntool.cli.common import FilePath
+    for param in command.params:
+        kind = param.type
+        if isinstance(kind, click.Path) and not isinstance(kind, FilePath) \
+                and not kind.dir_okay:
+            param.type = FilePath.of(kind)
+    for sub in getattr(command, "commands", {}).values():
+        files_not_directories(sub)
+
+
+files_not_directories(cli)
+
+#: The commands that need torch: they import it first thing (``rnntool.guard.import_torch``).
+TORCH_COMMANDS = ("train", "sample", "predict", "eval", "info")
+
+
+def torch_first(command: click.Command) -> None:
+    """Make ``command`` (and a group's subcommands) import torch before anything else, once
+    its options are read (so --help still does not)."""
+    import functools
+    from rnntool.guard import import_torch
+    for sub in getattr(command, "commands", {}).values():
+        torch_first(sub)
+    callback = command.callback
+    if callback is None or isinstance(command, click.Group):
+        return
+
+    @functools.wraps(callback)
+    def with_torch(*args, **kwargs):
+        import_torch()
+        return callback(*args, **kwargs)
+    command.callback = with_torch
+
+
+for _name in TORCH_COMMANDS:
+    torch_first(cli.commands[_name])
+
+
 def main(argv: list[str] | None = None) -> None:
-    """The console-script entry point."""
-    cli.main(args=argv, prog_name="rnntool")
+    """The console-script entry point. From here on SIGINT and SIGTERM stop the command at
+    once with one line (``rnntool.guard``; training loops stop calmly, saving first)."""
+    import signal
+    from rnntool.guard import exit_now, ignore_stops, stop_at_once
+    stop_at_once()
+    try:
+        cli.main(args=argv, prog_name="rnntool")
+    except SystemExit as exc:
+        if exc.code in (128 + signal.SIGINT, 128 + signal.SIGTERM):  # stopped: leave now
+            exit_now(exc.code)
+        ignore_stops()
+        raise

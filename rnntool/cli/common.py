@@ -11,30 +11,39 @@ import click
 
 EXIT_STATUS = """\
 0 on success (also when a reader closes the output pipe early, as `head` does); 1 on a
-runtime error, reported as one line on stderr (bad or missing input, a damaged checkpoint);
+runtime error, reported as one line on stderr (bad or missing input, a directory where a file
+belongs, a damaged checkpoint, a write that fails: a full disk, the file-size limit, stdout
+full or closed);
 2 on a usage error (an unknown option, a bad option value); 130 when interrupted by Ctrl-C
 (SIGINT) and 143 when stopped by SIGTERM: training first writes a checkpoint holding the best
 model and the state to go on from with --resume, and a second signal exits at once."""
 
 
 class Duration(click.ParamType):
-    """Seconds, as a number or with units: 90, 90s, 3m, 1h30m, 1.5h."""
+    """Seconds, as a number or with units: 90, 90s, 3m, 1h30m, 1.5h; more than zero."""
 
     name = "DURATION"
     _part = re.compile(r"(\d+(?:\.\d*)?|\.\d+)([smh]?)")
 
     def convert(self, value, param, ctx):
-        if isinstance(value, (int, float)):
-            return float(value)
-        text = str(value).strip().lower()
-        total, pos = 0.0, 0
-        for match in self._part.finditer(text):
-            if match.start() != pos:
-                break
-            total += float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
-            pos = match.end()
-        if not text or pos != len(text) or total <= 0:
-            self.fail(f"{value!r} is not a duration (examples: 90, 90s, 3m, 1h30m)", param, ctx)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            total, text, negative = float(value), "", value < 0
+        else:
+            text = str(value).strip().lower()
+            negative = text.startswith("-")
+            total, pos = 0.0, int(text[:1] in "+-" and len(text) > 1)
+            start = pos
+            for match in self._part.finditer(text, start):
+                if match.start() != pos:
+                    break
+                total += float(match.group(1)) * {"": 1, "s": 1, "m": 60,
+                                                  "h": 3600}[match.group(2)]
+                pos = match.end()
+            if pos == start or pos != len(text):
+                self.fail(f"{value!r} is not a duration (examples: 90, 90s, 3m, 1h30m)",
+                          param, ctx)
+        if negative or not total > 0:
+            self.fail(f"{value!r}: the duration must be more than zero", param, ctx)
         return total
 
 
@@ -60,13 +69,37 @@ RANDOM_SEED = RandomSeed()
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".ckpt")
 
 
-class CheckpointPath(click.Path):
+class FilePath(click.Path):
+    """A file to read or write. One rule for every command: a directory where a file
+    belongs is a runtime error, as a missing file is, one line and exit status 1
+    ("PATH: is a directory, not a file"), never a usage error. The command line gives this
+    type to every ``click.Path(dir_okay=False)`` (``rnntool.cli.files_not_directories``)."""
+
+    def __init__(self, **options) -> None:
+        super().__init__(**{"dir_okay": False, **options})
+
+    @classmethod
+    def of(cls, path_type: click.Path) -> "FilePath":
+        """A FilePath with the settings of ``path_type`` (whatever click's version keeps)."""
+        made = cls.__new__(cls)
+        made.__dict__.update(path_type.__dict__)
+        return made
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (str, os.PathLike)) and os.fspath(value) != "-" \
+                and os.path.isdir(value):
+            from rnntool.errors import InputError
+            raise InputError(f"{os.fspath(value)}: is a directory, not a file")
+        return super().convert(value, param, ctx)
+
+
+class CheckpointPath(FilePath):
     """A checkpoint file. Shell completion offers the checkpoint files (``*.pt``, ``*.pth``,
     ``*.ckpt``) that start with what is typed; when none does, or a directory does, it
     leaves completion to the shell's own file completion."""
 
     def __init__(self) -> None:
-        super().__init__(dir_okay=False)
+        super().__init__()
 
     def shell_complete(self, ctx, param, incomplete: str):
         from click.shell_completion import CompletionItem
@@ -109,6 +142,12 @@ errors_option = click.option(
     show_default=True,
     help="On bytes that do not decode: stop with an error naming the byte offset (strict), "
          "or substitute U+FFFD (replace).")
+
+#: ``--threads N`` of the commands that run a model (training has it as a setting).
+threads_option = click.option(
+    "--threads", type=click.IntRange(min=0), metavar="N", default=None,
+    help="CPU threads torch computes with; 0 or none: 1 or all cores, chosen by timing both "
+         "as the work goes (OMP_NUM_THREADS, if set, fixes the count instead).")
 
 
 def invocation(ctx: click.Context) -> list[str]:

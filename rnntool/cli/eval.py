@@ -13,7 +13,8 @@ import sys
 import click
 
 from rnntool import console
-from rnntool.cli.common import CHECKPOINT, encoding_option, errors_option
+from rnntool.cli.common import CHECKPOINT, encoding_option, errors_option, threads_option
+from rnntool.threads import tuned_forwards
 
 
 @click.command("eval", epilog="""\b
@@ -34,7 +35,8 @@ Examples:
                    "--format` (auto: told apart line by line).")
 @encoding_option
 @errors_option
-def command(checkpoint, data, as_json, input_format, encoding, decode_errors):
+@threads_option
+def command(checkpoint, data, as_json, input_format, encoding, decode_errors, threads):
     """Evaluate a checkpoint on FILE and write the report to stdout.
 
     CKPT decides what FILE holds and what is measured. A tree model (`rnntool train tree`)
@@ -56,8 +58,9 @@ def command(checkpoint, data, as_json, input_format, encoding, decode_errors):
     """
     from rnntool.api import load
 
-    report = load(checkpoint).evaluate(data, input=input_format, encoding=encoding,
-                                       errors=decode_errors)
+    with tuned_forwards(threads):  # each batch's forward pass a unit (rnntool.threads)
+        report = load(checkpoint).evaluate(data, input=input_format, encoding=encoding,
+                                           errors=decode_errors)
     if as_json:
         sys.stdout.write(json.dumps(report, indent=1) + "\n")
     elif console.stdout_is_terminal():

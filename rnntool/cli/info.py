@@ -28,13 +28,45 @@ def command(checkpoint: str, as_json: bool) -> None:
     lines. Loading is safe: the file is read with torch.load(weights_only=True).
     """
     from rnntool import checkpoint as ckpt
-    facts = ckpt.describe(ckpt.load(checkpoint), checkpoint)
+    data = ckpt.load(checkpoint)
+    facts = run_facts(ckpt.describe(data, checkpoint), data)
     if as_json:
         click.echo(json.dumps(facts, indent=2))
     elif console.stdout_is_terminal():
         draw(facts)
     else:
         click.echo("\n".join(lines(facts)))
+
+
+def run_facts(facts: dict, data: dict) -> dict:
+    """``facts`` with what the training record adds: the command that started the run
+    (``command``) and those that resumed it (``resumed_with``), and the learning rate a
+    setting left to its default (None) stood for."""
+    training = data["training"]
+    if "resumed_with" in training:
+        facts["command"] = training.get("original_command")
+    facts["resumed_with"] = list(training.get("resumed_with") or [])
+    settings = facts["settings"]
+    if "lr" in settings and settings["lr"] is None:
+        settings["lr"] = default_rate(facts["kind"], settings)
+    return facts
+
+
+def default_rate(kind: str, saved: dict) -> float | None:
+    """The learning rate a run of ``kind`` with the ``saved`` settings and no --lr used."""
+    import dataclasses
+
+    from rnntool import kinds
+    known = kinds.find(kind)
+    if known is None:
+        return None
+    cls = known.load("settings")
+    fields = {f.name for f in dataclasses.fields(cls)}
+    try:
+        settings = cls(**{k: v for k, v in saved.items() if k in fields})
+        return settings.learning_rate() if hasattr(settings, "learning_rate") else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _value(value) -> str:
@@ -72,6 +104,8 @@ def sections(facts: dict) -> list[tuple[str, list[tuple[str, str]]]]:
         run.append(("metrics", facts["metrics_file"]))
     if facts.get("command"):
         run.append(("command", shlex.join(facts["command"])))
+    for command in facts.get("resumed_with") or []:
+        run.append(("resumed with", shlex.join(command)))
     model = [(k, _value(v)) for k, v in facts["model"]["config"].items()]
     settings = [(k, _value(v)) for k, v in facts["settings"].items()]
     return [(facts["checkpoint"], summary), ("training", run), ("model", model),

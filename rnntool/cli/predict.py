@@ -11,8 +11,10 @@ import sys
 
 import click
 
-from rnntool.cli.common import CHECKPOINT, encoding_option, errors_option, input_paths
+from rnntool.cli.common import (CHECKPOINT, encoding_option, errors_option, input_paths,
+                                threads_option)
 from rnntool.cli.parse import build_tree_maker, tree_input_options
+from rnntool.threads import tuned_forwards
 
 
 @click.command("predict", epilog="""\b
@@ -45,8 +47,9 @@ Examples:
 @tree_input_options
 @encoding_option
 @errors_option
+@threads_option
 def command(checkpoint, files, output_format, input_kind, factor, collapse_unary, grammar,
-            treebank, shape, strict, encoding, decode_errors):
+            treebank, shape, strict, encoding, decode_errors, threads):
     """Predict with a tree model, a sentence classifier or a forecaster.
 
     CKPT is a checkpoint written by `rnntool train tree`, `train sentiment`, `train tagger`
@@ -80,6 +83,7 @@ def command(checkpoint, files, output_format, input_kind, factor, collapse_unary
                                             errors=decode_errors),
         out=sys.stdout)
     try:
-        kind.load("use").predict_command(data, checkpoint, request)
+        with tuned_forwards(threads):  # each batch's forward pass a unit (rnntool.threads)
+            kind.load("use").predict_command(data, checkpoint, request)
     except OptionError as exc:
         raise click.UsageError(str(exc)) from None

@@ -7,7 +7,8 @@ import sys
 import click
 
 from rnntool.cli.common import (CHECKPOINT, RANDOM_SEED, check_encoding_option, errors_option,
-                                input_paths)
+                                input_paths, threads_option)
+from rnntool.threads import tuned_forwards
 
 
 @click.command("sample", epilog="""\b
@@ -36,8 +37,9 @@ Examples:
 @click.option("--encoding", default="utf-8", show_default=True, metavar="NAME",
               callback=check_encoding_option, help="Encoding of --seed-file.")
 @errors_option
+@threads_option
 def command(checkpoint, prime, seed_file, length, temperature, top_k, greedy, num_samples,
-            random_seed, encoding, decode_errors):
+            random_seed, encoding, decode_errors, threads):
     """Generate text from a language model, streaming it to stdout.
 
     CKPT is a checkpoint written by `rnntool train charlm` or `rnntool train wordlm`; it
@@ -75,18 +77,20 @@ def command(checkpoint, prime, seed_file, length, temperature, top_k, greedy, nu
     vocab = ckpt.restore_vocab(data, checkpoint)
     draws = generator(random_seed)
     out = sys.stdout.buffer
-    for number in range(num_samples):
-        pieces = generate(model, vocab, prime if prime is not None else default_prime(vocab),
-                          length, temperature=temperature, top_k=top_k, greedy=greedy,
-                          generator=draws)  # checks the prime before anything is written
-        if number:
-            out.write(b"\n")
-        written = prime or ""
-        out.write(written.encode("utf-8", "surrogateescape"))
-        for piece in pieces:
-            out.write(piece.encode("utf-8", "surrogateescape"))
+    with tuned_forwards(threads):  # each token's step a unit (rnntool.threads)
+        for number in range(num_samples):
+            pieces = generate(model, vocab, prime if prime is not None else
+                              default_prime(vocab), length, temperature=temperature,
+                              top_k=top_k, greedy=greedy,
+                              generator=draws)  # checks the prime before anything is written
+            if number:
+                out.write(b"\n")
+            written = prime or ""
+            out.write(written.encode("utf-8", "surrogateescape"))
+            for piece in pieces:
+                out.write(piece.encode("utf-8", "surrogateescape"))
+                out.flush()
+                written = piece
+            if written and not written.endswith("\n"):
+                out.write(b"\n")
             out.flush()
-            written = piece
-        if written and not written.endswith("\n"):
-            out.write(b"\n")
-        out.flush()

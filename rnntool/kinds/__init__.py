@@ -9,9 +9,12 @@ for the commands and the Python API alike). Every other module looks a kind up h
 of testing its name.
 
 A use module defines ``labels(training)`` (the class labels by class id, or None),
-``evaluate(model, data, *, text, input, encoding, errors)`` (the report dict of ``rnntool
-eval`` and ``Model.evaluate``; ``model`` is the API's ``Model``), ``report_lines(report)``
-and ``report_tables(report, title)`` (the report as plain-text lines and as rich tables).
+``damage(checkpoint)`` (what is wrong with a loaded checkpoint's record of the kind, such
+as labels that do not fit its model, in a phrase, or None; ``rnntool.checkpoint.load``
+refuses the file with it), ``evaluate(model, data, *, text, input, encoding, errors)``
+(the report dict of ``rnntool eval`` and ``Model.evaluate``; ``model`` is the API's
+``Model``), ``report_lines(report)`` and ``report_tables(report, title)`` (the report as
+plain-text lines and as rich tables).
 A kind that predicts adds ``predict_command(data, path, request)`` (``rnntool predict``;
 see ``rnntool.predicting.Request``) and ``predict(model, items, **options)``, and may add
 ``probabilities`` and ``predict_trees`` (``Model`` refuses them for a kind without them);

@@ -19,6 +19,37 @@ def labels(training: dict) -> None:
     return None
 
 
+def damage(checkpoint: dict) -> str | None:
+    """What is wrong with a loaded forecaster checkpoint (None: nothing): its series
+    settings (columns, target, window, horizon, scaling, the training file's layout) must
+    be there and fit its model."""
+    import math
+
+    record, config = checkpoint["training"].get("series"), checkpoint["model"]["config"]
+    if not isinstance(record, dict) or not all(key in record for key in (
+            "names", "target", "window", "horizon", "normalizer", "layout")):
+        return "its series settings are missing"
+    names, normalizer, layout = record["names"], record["normalizer"], record["layout"]
+    whole = all(isinstance(value, int) and not isinstance(value, bool)
+                for value in (record["target"], record["window"], record["horizon"]))
+    if not isinstance(names, list) or len(names) != config["inputs"] or not whole:
+        return f"its series settings do not fit its model of {config['inputs']} columns"
+    if (record["target"], record["horizon"]) != (config["target"], config["horizon"]) \
+            or record["window"] < 1:
+        return (f"its series settings (target {record['target']}, window "
+                f"{record['window']}, horizon {record['horizon']}) do not fit its model")
+    scales = [normalizer.get(key) if isinstance(normalizer, dict) else None
+              for key in ("mean", "std")]
+    if not all(isinstance(values, list) and len(values) == len(names)
+               and all(isinstance(v, (int, float)) and math.isfinite(v) for v in values)
+               for values in scales) or not all(v > 0 for v in scales[1]):
+        return "its series scaling (mean and std of each column) is missing or not finite"
+    if not isinstance(layout, dict) or not all(key in layout for key in (
+            "columns", "numbers", "width", "target")):
+        return "its record of the training file's columns is missing"
+    return None
+
+
 def check_columns(values, series_record: dict, where: str) -> None:
     """InputError unless ``values`` has the columns the forecaster was trained on."""
     names = list(series_record["names"])

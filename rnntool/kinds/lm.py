@@ -20,6 +20,17 @@ def labels(training: dict) -> None:
     return None
 
 
+def damage(checkpoint: dict) -> str | None:
+    """What is wrong with a loaded language-model checkpoint (None: nothing): its
+    vocabulary must be of its kind's level (characters or words)."""
+    from rnntool.training.lm import LEVELS
+
+    level, found = LEVELS[checkpoint["kind"]][0], checkpoint["vocab"].get("level")
+    if found != level:
+        return f"a {checkpoint['kind']} checkpoint with a {found}-level vocabulary"
+    return None
+
+
 # --- the Python API -------------------------------------------------------------------------
 
 def stream(model, seed: str | None, length: int, *, temperature: float, top_k: int | None,

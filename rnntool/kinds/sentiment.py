@@ -20,6 +20,17 @@ def labels(training: dict) -> list[str]:
     return [str(label) for label in training["labels"]]
 
 
+def damage(checkpoint: dict) -> str | None:
+    """What is wrong with a loaded sentence-classifier checkpoint (None: nothing): it must
+    hold one label for each output of its classifier."""
+    found, classes = checkpoint["training"].get("labels"), checkpoint["model"]["config"]["classes"]
+    if not isinstance(found, list):
+        return "its list of labels is missing"
+    if len(found) != classes or len(set(map(str, found))) != len(found):
+        return f"it holds {len(found)} labels for the {classes} classes of its model"
+    return None
+
+
 # --- reading sentences ----------------------------------------------------------------------
 
 def line_words(line: str, input_kind: str, vocab) -> list[str]:

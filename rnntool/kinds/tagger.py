@@ -18,6 +18,26 @@ def labels(training: dict) -> list[str]:
     return [str(tag) for tag in training["tagger"]["tags"]]
 
 
+def damage(checkpoint: dict) -> str | None:
+    """What is wrong with a loaded tagger checkpoint (None: nothing): it must hold one tag
+    (a string) for each output of its model, and the character vocabulary of its character
+    encoder, if it has one."""
+    record, config = checkpoint["training"].get("tagger"), checkpoint["model"]["config"]
+    tags = record.get("tags") if isinstance(record, dict) else None
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        return "its list of tags is missing"
+    if len(tags) != config["tags"] or len(set(tags)) != len(tags):
+        return f"it holds {len(tags)} tags for the {config['tags']} outputs of its model"
+    try:
+        chars = len(_chars(record)) if record.get("chars") else 0
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return f"bad character vocabulary ({exc})"
+    if chars != config.get("char_vocab_size", 0):
+        return (f"its character vocabulary has {chars} characters, but its model reads "
+                f"{config.get('char_vocab_size', 0)}")
+    return None
+
+
 def _chars(record: dict):
     """The character vocabulary of the tagger whose training record is ``record`` (None
     without a character encoder)."""

@@ -25,6 +25,16 @@ def labels(training: dict) -> list[str]:
     return [str(c) for c in range(int(training["classes"]))]
 
 
+def damage(checkpoint: dict) -> str | None:
+    """What is wrong with a loaded tree-model checkpoint (None: nothing): its record must
+    say how many classes its classifier has."""
+    classes, config = checkpoint["training"].get("classes"), checkpoint["model"]["config"]
+    if classes != config.get("classes") or isinstance(classes, bool):
+        return (f"its training record has {classes!r} classes, but its model "
+                f"{config.get('classes')!r}")
+    return None
+
+
 # --- rnntool predict ------------------------------------------------------------------------
 
 def predict_command(data: dict, path: str, request: predicting.Request) -> None:

@@ -3,6 +3,9 @@
 Each kind is an ``nn.Module`` whose constructor takes only plain keyword values and keeps
 them in ``self.config``, so ``build(kind, config)`` rebuilds it from a checkpoint; which
 class a kind uses is written in the kind table (``rnntool.kinds``, its ``model`` field).
+Each class also counts the parameters of a config without building it (a static
+``parameter_count(**config)``), so that ``rnntool.memory`` can refuse a model too big for
+the machine before allocating it.
 Importing this package imports torch.
 """
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from rnntool.memory import recurrent_parameters
+
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 
 
@@ -40,6 +42,12 @@ class ForecastModel(nn.Module):
         self.head = nn.Linear(hidden, horizon)
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
+
+    @staticmethod
+    def parameter_count(inputs: int, horizon: int, target: int, hidden: int = 64,
+                        layers: int = 2, cell: str = "lstm", dropout: float = 0.0) -> int:
+        """The parameters a model of these settings has, counted without building it."""
+        return recurrent_parameters(cell, inputs, hidden, layers) + (hidden + 1) * horizon
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``x``: [batch, window, inputs] normalized steps -> [batch, horizon] forecasts of

@@ -14,6 +14,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from rnntool.memory import recurrent_parameters
+
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 
 
@@ -33,6 +35,14 @@ class LanguageModel(nn.Module):
         self.head = nn.Linear(hidden, vocab_size)
         if tie:
             self.head.weight = self.embedding.weight
+
+    @staticmethod
+    def parameter_count(vocab_size: int, embed: int = 64, hidden: int = 256, layers: int = 2,
+                        cell: str = "lstm", dropout: float = 0.0, tie: bool = False) -> int:
+        """The parameters a model of these settings has (tied weights once), counted
+        without building it."""
+        head = (0 if tie else hidden * vocab_size) + vocab_size
+        return vocab_size * embed + recurrent_parameters(cell, embed, hidden, layers) + head
 
     def forward(self, ids: torch.Tensor, state=None):
         """``ids``: [time, batch] token ids -> (logits [time, batch, vocab], new state)."""

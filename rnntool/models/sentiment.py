@@ -15,6 +15,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from rnntool.memory import recurrent_parameters
+
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 POOLS = ("last", "mean", "max")
 
@@ -41,6 +43,16 @@ class SentimentModel(nn.Module):
                                dropout=dropout if layers > 1 else 0.0)
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(self.directions * hidden, classes)
+
+    @staticmethod
+    def parameter_count(vocab_size: int, classes: int, embed: int = 100, hidden: int = 150,
+                        layers: int = 1, cell: str = "lstm", bidirectional: bool = True,
+                        pool: str = "last", dropout: float = 0.0) -> int:
+        """The parameters a model of these settings has, counted without building it."""
+        directions = 2 if bidirectional else 1
+        return (vocab_size * embed
+                + recurrent_parameters(cell, embed, hidden, layers, bidirectional)
+                + (directions * hidden + 1) * classes)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """``ids``: [batch, time] padded ids; ``lengths``: [batch] (CPU, each at least 1)

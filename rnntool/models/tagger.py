@@ -20,6 +20,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from rnntool.memory import recurrent_parameters
+
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 
 
@@ -59,6 +61,21 @@ class TaggerModel(nn.Module):
                                dropout=dropout if layers > 1 else 0.0)
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(directions * hidden, tags)
+
+    @staticmethod
+    def parameter_count(vocab_size: int, tags: int, embed: int = 100, hidden: int = 100,
+                        layers: int = 1, cell: str = "lstm", bidirectional: bool = True,
+                        dropout: float = 0.0, char_vocab_size: int = 0, char_embed: int = 25,
+                        char_hidden: int = 25) -> int:
+        """The parameters a model of these settings has, counted without building it."""
+        total, token_size = vocab_size * embed, embed
+        if char_vocab_size:
+            total += (char_vocab_size * char_embed
+                      + recurrent_parameters("lstm", char_embed, char_hidden, 1, True))
+            token_size += 2 * char_hidden
+        directions = 2 if bidirectional else 1
+        return (total + recurrent_parameters(cell, token_size, hidden, layers, bidirectional)
+                + (directions * hidden + 1) * tags)
 
     def char_vectors(self, chars: torch.Tensor, char_lengths: torch.Tensor,
                      mask: torch.Tensor) -> torch.Tensor:

@@ -80,6 +80,18 @@ class TreeModel(nn.Module):
             nn.init.normal_(self.tensor, std=0.5)
         self.classifier = nn.Linear(hidden, classes)
 
+    @staticmethod
+    def parameter_count(vocab_size: int, classes: int = 5, embed: int = 100,
+                        hidden: int = 100, cell: str = "rnn", dropout: float = 0.0) -> int:
+        """The parameters a model of these settings has, counted without building it."""
+        if cell == "lstm":
+            nodes = (embed + 1) * 3 * hidden + (2 * hidden + 1) * 5 * hidden
+        else:
+            nodes = (0 if embed == hidden else (embed + 1) * hidden) + (2 * hidden + 1) * hidden
+        if cell == "rntn":
+            nodes += 4 * hidden ** 3
+        return vocab_size * embed + nodes + (hidden + 1) * classes
+
     def leaf_states(self, words: torch.Tensor) -> torch.Tensor:
         """[leaves, hidden] states ``h`` of the leaf nodes; ``[h; c]`` for the LSTM."""
         x = self.dropout(self.embedding(words))

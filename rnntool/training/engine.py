@@ -27,7 +27,9 @@ from rnntool import checkpoint
 from rnntool.console import ProgressReporter, format_duration, format_rate
 from rnntool.distributed import SINGLE, Group, StepSync
 from rnntool.errors import Interrupted, RnnToolError
-from rnntool.guard import StopSignals
+from rnntool.guard import Abandoned, StopSignals
+from rnntool.threads import Tuner
+from rnntool.training.budget import Budget
 
 
 def apply_gradients(loss, optimizer, params, clip: float) -> float:
@@ -193,24 +195,34 @@ def run_log(saver: Checkpointer, settings, unit: str, position: dict | None, ste
 class Step:
     """The one training step of every loop. ``step(loss, terms, weight)`` takes this rank's
     summed ``loss`` over ``terms`` loss terms (``weight``: this rank's share of the batch,
-    see ``Group.shard``): it reads the clock (the share of ``settings.max_time`` used, as
-    rank 0 sees it), makes the ranks agree on the batch's loss, the clock and whether a
-    signal arrived, applies the gradient of the mean over the whole batch's terms
-    (clipped to ``settings.clip``), counts the step and raises ``bad_loss(value, step)``
-    when the loss is not finite. Returns ``(mean loss, terms in the batch, clock, stop)``;
-    on ``stop`` the loop saves and raises ``interrupted()``."""
+    see ``Group.shard``): it reads the clock (how far the run is through
+    ``settings.max_time``, as rank 0 sees it: see ``Budget``), makes the ranks agree on the
+    batch's loss, the clock and whether a signal arrived, applies the gradient of the mean
+    over the whole batch's terms (clipped to ``settings.clip``), counts the step and raises
+    ``bad_loss(value, step)`` when the loss is not finite. Returns ``(mean loss, terms in
+    the batch, clock, stop)``; at a clock of 1 the loop takes no further step, on ``stop``
+    it saves and raises ``interrupted()``. The loop tells ``budget`` how long its steps,
+    validations and saves take (``guess``: a validation's seconds before one is measured,
+    from a step's); the budget's start is the start of training."""
 
     def __init__(self, model, optimizer, settings, group: Group, stop, output: str,
-                 step: int, bad_loss):
+                 step: int, bad_loss, guess=lambda step_seconds: 0.0):
         self.optimizer, self.settings, self.group = optimizer, settings, group
         self.params = list(model.parameters())
         self.stop, self.output, self.step, self.bad_loss = stop, output, step, bad_loss
         self.sync = StepSync(group)
-        self.start = time.monotonic()
+        self.budget = Budget(settings.max_time, guess)
+        self.start = self.budget.start
+
+    def clock(self) -> float:
+        """Rank 0's clock now, on every rank (a collective in a distributed run with a time
+        limit)."""
+        if self.budget.limit is None:
+            return 0.0
+        return self.group.broadcast([self.budget.clock()])[0]
 
     def __call__(self, loss, terms, weight: float = 1.0):
-        limit = self.settings.max_time
-        clock = (time.monotonic() - self.start) / limit if limit is not None else 0.0
+        clock = self.budget.clock()
         total, count, clock, stop_now = self.sync(loss.item() * weight, terms * weight, clock,
                                                   bool(self.stop.signum))
         apply_gradients(loss * (weight * self.group.world_size / max(count, 1)),
@@ -238,13 +250,19 @@ def different_data(path: str) -> RnnToolError:
 
 def data_digest(*parts) -> str:
     """A short fingerprint of training data (arrays, strings, lists of them), so that a
-    resumed run can tell it is given the data it was trained on."""
+    resumed run can tell it is given the data it was trained on. An array (possibly a
+    memory-mapped corpus of any size) is hashed in chunks (``rnntool.data.chunks``: the
+    memory of one, and a signal is seen between them), the same digest as its bytes hashed
+    at once."""
     import hashlib
+    from rnntool.data import chunks
     digest = hashlib.sha256()
 
     def feed(part) -> None:
         if isinstance(part, np.ndarray):
-            digest.update(np.ascontiguousarray(part).view(np.uint8).tobytes())
+            flat = part if part.ndim == 1 else part.reshape(-1)  # a copy only if need be
+            for chunk in chunks(flat):
+                digest.update(memoryview(np.ascontiguousarray(chunk).view(np.uint8)))
         elif isinstance(part, str):
             digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
         else:
@@ -297,9 +315,11 @@ def fit_epochs(model, saver: Checkpointer, settings, epoch_batches, data_rng, st
     order from ``data_rng``, an object with ``get_state`` and ``set_state``), one ``Step``
     each; then ``validate()`` -> ``(score, history fields, message)``, and the checkpoint
     is saved whenever the score beats ``record[best_key]`` (is higher, or with
-    ``higher_is_better=False`` lower). Stops after ``settings.epochs``, mid-epoch at
-    ``settings.max_time``, or at SIGINT/SIGTERM (then it saves and raises
-    ``Interrupted``); saves once more at the end. ``position``: where a resumed run goes on
+    ``higher_is_better=False`` lower). Stops after ``settings.epochs``; when
+    ``settings.max_time`` cannot hold another step and then the validation and saves (see
+    ``Budget``), mid-epoch if need be; or at SIGINT/SIGTERM, after the step in progress or
+    at once during a validation (then it saves and raises ``Interrupted``). Saves once more
+    at the end. ``position``: where a resumed run goes on
     from. Keeps the record's step, epoch, elapsed, ``{unit}_seen`` and history up to date,
     and writes ``CKPT.metrics.jsonl`` (``metrics``; see ``RunLog``). Returns a summary dict.
     """
@@ -323,8 +343,24 @@ def fit_epochs(model, saver: Checkpointer, settings, epoch_batches, data_rng, st
         return {"step": step, "train_seconds": train_seconds, "epoch": epoch, "batch": batch,
                 "epoch_rng": epoch_rng, "total": total, "count": count}
 
-    with reporter, StopSignals(grace=2.0 if group.distributed else 0.0) as stop, log:
-        run = Step(model, saver.optimizer, settings, group, stop, output, step, bad_loss)
+    def save(position: dict, improved: bool = False) -> None:
+        tick = time.monotonic()
+        saver.save(position, improved)
+        run.budget.saved(time.monotonic() - tick)
+
+    def interrupt(epoch: int, index: int, epoch_rng, total, count) -> Interrupted:
+        """Save the state after batch ``index`` of ``epoch``; the error that ends the run."""
+        record.update(step=step, epoch=epoch,
+                      elapsed=round(earlier + time.monotonic() - start, 3))
+        log.flush(epoch - 1 + (index + 1) / len(batches))
+        save(where(epoch, index + 1, epoch_rng, total, count))
+        return run.interrupted()
+
+    with reporter, StopSignals(grace=2.0 if group.distributed else 0.0) as stop, log, \
+            Tuner(settings.threads, enabled=not group.distributed) as tuner:
+        # Before a validation is measured, take it to cost a tenth of an epoch's steps.
+        run = Step(model, saver.optimizer, settings, group, stop, output, step, bad_loss,
+                   guess=lambda step_seconds: 0.1 * len(batches) * step_seconds)
         start = run.start
         for epoch in range(first_epoch, settings.epochs + 1):
             resumed = position is not None and epoch == first_epoch
@@ -335,15 +371,19 @@ def fit_epochs(model, saver: Checkpointer, settings, epoch_batches, data_rng, st
             total_steps = total_steps or len(batches) * settings.epochs
             total, count = (position["total"], position["count"]) if resumed else (0.0, 0)
             model.train()
-            for index in range(position["batch"] if resumed else 0, len(batches)):
+            first_batch = position["batch"] if resumed else 0
+            index = first_batch - 1  # the last batch done, should none be left
+            for index in range(first_batch, len(batches)):
                 tick = time.monotonic()
                 items = len(batches[index])
                 shard, weight = group.shard(batches[index])
-                value, _, clock, stop_now = run(*step_loss(shard), weight)
+                value, terms, clock, stop_now = run(*step_loss(shard), weight)
                 step = run.step
                 total, count = total + value, count + 1
                 record[seen_key] += items
                 train_seconds += time.monotonic() - tick
+                tuner.record(time.monotonic() - tick, terms)  # may change the thread count
+                run.budget.stepped(time.monotonic() - tick)
                 elapsed = time.monotonic() - start
                 log.step(step, epoch - 1 + (index + 1) / len(batches), value, items,
                          time.monotonic() - tick, saver.optimizer.param_groups[0]["lr"],
@@ -353,10 +393,7 @@ def fit_epochs(model, saver: Checkpointer, settings, epoch_batches, data_rng, st
                 reporter.update(done, [f"epoch {epoch}", f"loss {value:.3f}",
                                        f"{format_rate(record[seen_key] / train_seconds)} {unit}/s"])
                 if stop_now:
-                    record.update(step=step, epoch=epoch, elapsed=round(earlier + elapsed, 3))
-                    log.flush(epoch - 1 + (index + 1) / len(batches))
-                    saver.save(where(epoch, index + 1, epoch_rng, total, count))
-                    raise run.interrupted()
+                    raise interrupt(epoch, index, epoch_rng, total, count)
                 if out_of_time:
                     break
             entry = {"epoch": epoch, "step": step, "train_loss": total / max(count, 1),
@@ -366,7 +403,13 @@ def fit_epochs(model, saver: Checkpointer, settings, epoch_batches, data_rng, st
             improved = False
             finished_part = epoch - 1 + (index + 1) / len(batches)
             if validate is not None:
-                score, fields, text = validate()
+                try:  # a signal ends the validation at once; it is done again on resuming
+                    with stop.abortable(not group.distributed):
+                        tick = time.monotonic()
+                        score, fields, text = validate()
+                except Abandoned:
+                    raise interrupt(epoch, index, epoch_rng, total, count) from None
+                run.budget.validated(time.monotonic() - tick)
                 entry.update(fields)
                 message += ", " + text
                 improved = record[best_key] is None or (
@@ -377,19 +420,24 @@ def fit_epochs(model, saver: Checkpointer, settings, epoch_batches, data_rng, st
             record["history"].append(entry)
             if improved:
                 record.update({best_key: score, "best_step": step})
-                saver.save(where(epoch + 1, 0, data_rng.get_state(), 0.0, 0), improved=True)
+                save(where(epoch + 1, 0, data_rng.get_state(), 0.0, 0), improved=True)
                 message += f"; saved {output}"
             reporter.message(message)
+            out_of_time = out_of_time or run.clock() >= 1.0  # validating took time too
             if out_of_time:
                 break
-        if out_of_time:  # the epoch in progress goes on from where it stopped
-            saver.save(where(epoch, index + 1, epoch_rng, total, count))
-        else:
-            saver.save(where(settings.epochs + 1, 0, data_rng.get_state(), 0.0, 0))
+        record["elapsed"] = round(earlier + time.monotonic() - start, 3)
+        if out_of_time and index + 1 < len(batches):  # the epoch goes on from where it stopped
+            save(where(epoch, index + 1, epoch_rng, total, count))
+        else:  # the next epoch starts from its beginning
+            save(where(epoch + 1 if out_of_time else settings.epochs + 1, 0,
+                       data_rng.get_state(), 0.0, 0))
     elapsed = time.monotonic() - start
     rate = record[seen_key] / max(train_seconds, 1e-9)
     best = record[best_key]
-    reporter.message(f"done: {step} steps in {format_duration(elapsed)}, training at "
+    timed = (f" (within --max-time {format_duration(settings.max_time)})" if out_of_time
+             else "")
+    reporter.message(f"done: {step} steps in {format_duration(elapsed)}{timed}, training at "
                      f"{format_rate(rate)} {unit}/s; "
                      + (f"best {best_key[5:].replace('_', ' ')} {best:.4f}; "
                         if best is not None else "") + f"model in {output}")

@@ -73,6 +73,7 @@ def train(data: ForecastData, settings, output: str, *, resume: dict | None = No
     ``rnntool.training.lm.train``.
     """
     import torch
+    from rnntool.memory import new_model
     from rnntool.models.forecast import ForecastModel
     from rnntool.series import Normalizer, forecast_scores, make_windows, split_tail
 
@@ -90,8 +91,9 @@ def train(data: ForecastData, settings, output: str, *, resume: dict | None = No
     val_x, val_y = make_windows(scaler.apply(heldout), target, settings.window,
                                 settings.horizon)
     x, y = torch.from_numpy(x), torch.from_numpy(y)
-    model = ForecastModel(len(series.names), settings.horizon, target, hidden=settings.hidden,
-                          layers=settings.layers, cell=settings.cell, dropout=settings.dropout)
+    model = new_model(settings, ForecastModel, len(series.names), settings.horizon, target,
+                      hidden=settings.hidden, layers=settings.layers, cell=settings.cell,
+                      dropout=settings.dropout)
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr,
                                  weight_decay=settings.weight_decay)
     net = group.wrap(model)

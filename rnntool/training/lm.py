@@ -24,10 +24,11 @@ import numpy as np
 from rnntool.console import ProgressReporter, format_duration, format_rate
 from rnntool.distributed import SINGLE, Group
 from rnntool.errors import RnnToolError
-from rnntool.guard import StopSignals
+from rnntool.guard import Abandoned, StopSignals
 from rnntool.evaluate import bits
 from rnntool.inference import lm_loss
 from rnntool.settings import CharLMSettings
+from rnntool.threads import Tuner
 from rnntool.training.engine import (Checkpointer, Step, data_digest, new_record,
                                      reseed_rank, run_log)
 
@@ -66,8 +67,9 @@ def read_data(kind: str, settings, *, files: list[str] | None = None,
         tokenizer=settings.tokenizer, lowercase=settings.lowercase,
         min_count=settings.min_count, max_size=settings.max_size)
     if data_path is not None:
+        from rnntool.data import chunks
         ids = corpus.load_ids(data_path)
-        top = int(ids.max()) if len(ids) else 0
+        top = max((int(piece.max()) for piece in chunks(ids)), default=0)
         if top >= len(vocab):
             raise RnnToolError(f"{data_path}: holds id {top}, but {vocab_path} has only "
                                f"{len(vocab)} entries: it was encoded with another "
@@ -133,6 +135,23 @@ def map_state(state, function):
     return function(state, 1)
 
 
+def remeasure_best(saver: Checkpointer, model, val_ids: np.ndarray,
+                   reporter: ProgressReporter) -> None:
+    """A checkpoint from before ``--val-tokens`` measured its best model on all of the
+    held-out text: measure it again on ``val_ids``, what this run validates on, so that
+    later validations compare with a figure of the same text."""
+    if saver.best is None or saver.record["best_val_loss"] is None:
+        return
+    current = {name: value.clone() for name, value in model.state_dict().items()}
+    model.load_state_dict(saver.best)
+    try:
+        saver.record["best_val_loss"] = lm_loss(model, val_ids)
+    finally:
+        model.load_state_dict(current)
+    reporter.message(f"validating on the first {len(val_ids):,} of the held-out text now "
+                     f"(--val-tokens); the best model measured again on them")
+
+
 def train(data: LMData, settings: CharLMSettings, output: str, *,
           resume: dict | None = None, resume_path: str = "", group: Group = SINGLE,
           progress: ProgressReporter | None = None, extra_settings: dict | None = None,
@@ -149,6 +168,7 @@ def train(data: LMData, settings: CharLMSettings, output: str, *,
     import torch
     import torch.nn.functional as F
     from rnntool.data import StreamBatches
+    from rnntool.memory import new_model
     from rnntool.models.lm import LanguageModel
 
     kind, ids, vocab = data.kind, data.ids, data.vocab
@@ -160,12 +180,14 @@ def train(data: LMData, settings: CharLMSettings, output: str, *,
                            f"{group.world_size}")
     torch.manual_seed(settings.random_seed)
     _, noun, unit = LEVELS[kind]
-    train_ids, val_ids = split_train_val(ids, settings.val_frac, noun)
+    train_ids, held_out = split_train_val(ids, settings.val_frac, noun)
+    val_ids = None if held_out is None else \
+        held_out[:settings.validation_tokens(len(held_out))]
     batches = StreamBatches(train_ids, settings.batch_size, settings.seq_len, "training text",
                             noun)
-    model = LanguageModel(len(vocab), embed=settings.embed, hidden=settings.hidden,
-                          layers=settings.layers, cell=settings.cell, dropout=settings.dropout,
-                          tie=getattr(settings, "tie", False))
+    model = new_model(settings, LanguageModel, len(vocab), embed=settings.embed,
+                      hidden=settings.hidden, layers=settings.layers, cell=settings.cell,
+                      dropout=settings.dropout, tie=getattr(settings, "tie", False))
     net = group.wrap(model)
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
     limits = [settings.steps or math.inf]
@@ -188,14 +210,27 @@ def train(data: LMData, settings: CharLMSettings, output: str, *,
         step, state = position["step"], map_state(position["state"], group.rows)
         running, running_n = position["running"], position["running_n"]
         train_seconds = position["train_seconds"]
+    if resume is not None and val_ids is not None and len(val_ids) < len(held_out) and \
+            "val_tokens" not in resume["training"].get("settings", {}):
+        remeasure_best(saver, model, val_ids, reporter)
     reseed_rank(group, settings.random_seed, step)
-    clock = 0.0  # rank 0's elapsed share of --max-time, as of the last step
+    clock = 0.0  # rank 0's share of --max-time spent (see Budget), as of the last step
     log = run_log(saver, settings, unit, position, step, metrics)
 
     def save(improved: bool = False) -> None:
+        tick = time.monotonic()
         everyone = map_state(state, group.gather_rows)  # every rank's streams (collective)
         saver.save({"step": step, "state": everyone, "running": running,
                     "running_n": running_n, "train_seconds": train_seconds}, improved)
+        run.budget.saved(time.monotonic() - tick)
+
+    def interrupt():
+        """Save the state after the step done; the error that ends the run."""
+        record.update(step=step, epoch=round(step / len(batches), 4),
+                      elapsed=round(earlier + time.monotonic() - start, 3))
+        log.flush(record["epoch"])
+        save()
+        return run.interrupted()
 
     def stopped(value, step) -> RnnToolError:
         return RnnToolError(f"the loss became {value} at step {step}; training stopped"
@@ -205,13 +240,20 @@ def train(data: LMData, settings: CharLMSettings, output: str, *,
 
     earlier = record["elapsed"]
     validation = ("no validation" if val_ids is None else
-                  f"validating on the last {len(val_ids):,} every {eval_every} steps")
+                  f"validating on the last {len(val_ids):,} every {eval_every} steps"
+                  if len(val_ids) == len(held_out) else
+                  f"validating on the first {len(val_ids):,} of the last {len(held_out):,} "
+                  f"(--val-tokens) every {eval_every} steps")
     reporter.message(f"{'resuming at step ' + str(step) + ': ' if resume else ''}training a "
                      f"{settings.layers}x{settings.hidden} {settings.cell} on "
                      f"{len(train_ids):,} {noun} ({len(batches)} batches of "
                      f"{settings.batch_size}x{settings.seq_len} a pass), {validation}")
-    with reporter, StopSignals(grace=2.0 if group.distributed else 0.0) as stop, log:
-        run = Step(model, optimizer, settings, group, stop, output, step, stopped)
+    with reporter, StopSignals(grace=2.0 if group.distributed else 0.0) as stop, log, \
+            Tuner(settings.threads, enabled=not group.distributed) as tuner:
+        # Before a validation is measured, take it to cost half a step per step's tokens.
+        share = (0 if val_ids is None else len(val_ids)) / (settings.batch_size * settings.seq_len)
+        run = Step(model, optimizer, settings, group, stop, output, step, stopped,
+                   guess=lambda seconds: 0.5 * seconds * share)
         start = run.start
         while True:
             elapsed = time.monotonic() - start
@@ -220,16 +262,23 @@ def train(data: LMData, settings: CharLMSettings, output: str, *,
             due = step > 0 and (step % eval_every == 0 or finished)
             if due and running_n:
                 train_loss = running / running_n
-                running, running_n = 0.0, 0
                 entry = {"step": step, "epoch": round(step / len(batches), 4),
                          "train_loss": train_loss, "elapsed": round(earlier + elapsed, 3),
                          "lr": optimizer.param_groups[0]["lr"]}
                 message = f"step {step}: train loss {train_loss:.4f}"
                 if val_ids is not None:
-                    val_loss = group.broadcast([lm_loss(model, val_ids)])[0]
+                    try:  # a signal ends the validation at once; resuming does it again
+                        with stop.abortable(not group.distributed):
+                            tick = time.monotonic()
+                            val_loss = lm_loss(model, val_ids)
+                    except Abandoned:
+                        raise interrupt() from None
+                    run.budget.validated(time.monotonic() - tick)
+                    val_loss = group.broadcast([val_loss])[0]
                     figures = validation_figures(kind, val_loss)
                     entry.update(figures)
                     message += f", validation loss {describe_loss(kind, val_loss)}"
+                running, running_n = 0.0, 0
                 record["history"].append(entry)
                 record.update(step=step, epoch=entry["epoch"], elapsed=entry["elapsed"])
                 if val_ids is not None:
@@ -245,6 +294,8 @@ def train(data: LMData, settings: CharLMSettings, output: str, *,
                 else:
                     log.flush(entry["epoch"])
                 reporter.message(message)
+                clock = max(clock, run.clock())  # validating took time too
+                finished = finished or clock >= 1.0
             if finished:
                 break
             position = step % len(batches)
@@ -262,6 +313,8 @@ def train(data: LMData, settings: CharLMSettings, output: str, *,
             value, count, clock, stop_now = run(loss, targets.numel())
             step = run.step
             train_seconds += time.monotonic() - tick
+            run.budget.stepped(time.monotonic() - tick)
+            tuner.record(time.monotonic() - tick, count)  # may change the thread count
             log.step(step, step / len(batches), value, int(count), time.monotonic() - tick,
                      lr, earlier + time.monotonic() - start)
             running += value
@@ -272,11 +325,7 @@ def train(data: LMData, settings: CharLMSettings, output: str, *,
                                    f"{format_rate(record['tokens_seen'] / max(train_seconds, 1e-9))} {unit}/s",
                                    f"lr {lr:.2e}"])
             if stop_now:
-                record.update(step=step, epoch=round(step / len(batches), 4),
-                              elapsed=round(earlier + time.monotonic() - start, 3))
-                log.flush(record["epoch"])
-                save()
-                raise run.interrupted()
+                raise interrupt()
         elapsed = time.monotonic() - start
         record.update(step=step, epoch=round(step / len(batches), 4),
                       elapsed=round(earlier + elapsed, 3))
@@ -285,7 +334,9 @@ def train(data: LMData, settings: CharLMSettings, output: str, *,
     summary = {"steps": step, "best_val_loss": record["best_val_loss"], "elapsed": elapsed,
                "tokens_seen": record["tokens_seen"], "saved_step": record["best_step"],
                f"train_{unit}_per_second": record["tokens_seen"] / max(train_seconds, 1e-9)}
-    summary_line = (f"done: {step} steps in {format_duration(elapsed)}, "
+    timed = (f" (within --max-time {format_duration(settings.max_time)})"
+             if clock >= 1.0 and step < total_steps else "")
+    summary_line = (f"done: {step} steps in {format_duration(elapsed)}{timed}, "
                     f"{format_rate(summary[f'train_{unit}_per_second'])} {unit}/s")
     if record["best_val_loss"] is not None:
         summary_line += (f"; best validation loss {describe_loss(kind, record['best_val_loss'])}"

@@ -103,6 +103,7 @@ def train(data: SentimentData, settings, output: str, *, resume: dict | None = N
     from rnntool.data import LengthBatches
     from rnntool.inference import sequence_probabilities
     from rnntool.labelled import sort_labels
+    from rnntool.memory import new_model
     from rnntool.models.sentiment import SentimentModel
     from rnntool.optim import RowSparseOptimizer
 
@@ -137,10 +138,10 @@ def train(data: SentimentData, settings, output: str, *, resume: dict | None = N
     sequences = encode(tokens)
     targets = [class_of[label] for label in labels]
     batches = LengthBatches(sequences, targets, settings.batch_size, seed=settings.random_seed)
-    model = SentimentModel(len(vocab), len(classes), embed=settings.embed,
-                           hidden=settings.hidden, layers=settings.layers, cell=settings.cell,
-                           bidirectional=settings.bidirectional, pool=settings.pool,
-                           dropout=settings.dropout)
+    model = new_model(settings, SentimentModel, len(vocab), len(classes), embed=settings.embed,
+                      hidden=settings.hidden, layers=settings.layers, cell=settings.cell,
+                      bidirectional=settings.bidirectional, pool=settings.pool,
+                      dropout=settings.dropout)
     is_main = group.is_main
     reporter = progress or ProgressReporter("train sentiment", enabled=is_main)
     if data.embeddings is not None and resume is None:

@@ -84,6 +84,7 @@ def train(data: TaggerData, settings, output: str, *, resume: dict | None = None
     """
     import torch
     from rnntool.data import LengthBatches, encode_batch
+    from rnntool.memory import new_model
     from rnntool.models.tagger import TaggerModel
     from rnntool.optim import RowSparseOptimizer
     from rnntool.inference import tag_sentences
@@ -128,11 +129,11 @@ def train(data: TaggerData, settings, output: str, *, resume: dict | None = None
                 if chars is not None else None)
     batches = LengthBatches(sequences, np.zeros(len(sequences), dtype=np.int64),
                             settings.batch_size, seed=settings.random_seed)
-    model = TaggerModel(len(vocab), len(tags), embed=settings.embed, hidden=settings.hidden,
-                        layers=settings.layers, cell=settings.cell,
-                        bidirectional=settings.bidirectional, dropout=settings.dropout,
-                        char_vocab_size=len(chars) if chars is not None else 0,
-                        char_embed=settings.char_embed, char_hidden=settings.char_hidden)
+    model = new_model(settings, TaggerModel, len(vocab), len(tags), embed=settings.embed,
+                      hidden=settings.hidden, layers=settings.layers, cell=settings.cell,
+                      bidirectional=settings.bidirectional, dropout=settings.dropout,
+                      char_vocab_size=len(chars) if chars is not None else 0,
+                      char_embed=settings.char_embed, char_hidden=settings.char_hidden)
     optimizer = RowSparseOptimizer(model, model.embedding, "adam", settings.lr,
                                    settings.weight_decay)
     net = group.wrap(model)

@@ -129,6 +129,7 @@ def train(data: TreeData, settings, output: str, *, resume: dict | None = None,
     """
     import torch
     from rnntool.evaluate import tree_accuracy
+    from rnntool.memory import new_model
     from rnntool.models.tree import TreeModel
     from rnntool.optim import RowSparseOptimizer
     from rnntool.treebatch import collate, flatten_all, sst_binary
@@ -137,8 +138,6 @@ def train(data: TreeData, settings, output: str, *, resume: dict | None = None,
     settings.check()
     if not train_trees:
         raise RnnToolError("there are no training trees")
-    if settings.thread_count() is not None:
-        torch.set_num_threads(settings.thread_count())
     torch.manual_seed(settings.random_seed)
     if resume is not None:
         vocab = checkpoint.restore_vocab(resume, resume_path)
@@ -146,8 +145,9 @@ def train(data: TreeData, settings, output: str, *, resume: dict | None = None,
     else:
         vocab = tree_vocab(train_trees, settings.min_count)
         classes = 2 if settings.binary else count_classes(train_trees)
-    model = TreeModel(len(vocab), classes, embed=settings.embed or settings.hidden,
-                      hidden=settings.hidden, cell=settings.cell, dropout=settings.dropout)
+    model = new_model(settings, TreeModel, len(vocab), classes,
+                      embed=settings.embed or settings.hidden, hidden=settings.hidden,
+                      cell=settings.cell, dropout=settings.dropout)
     is_main = group.is_main
     reporter = progress or ProgressReporter("train tree", enabled=is_main)
     if data.embeddings is not None and resume is None:

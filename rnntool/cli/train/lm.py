@@ -9,6 +9,7 @@ options.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
 
@@ -17,6 +18,7 @@ import click
 from rnntool.cli.common import (encoding_option, errors_option, input_paths, invocation,
                                 refuse_clobbering)
 from rnntool.cli.train.options import setting_options, stacked
+from rnntool.errors import RnnToolError
 from rnntool.cli.train.template import (check_output, distributed_group, launch, output_option,
                                         resumed_run, run_options, saved_inputs)
 
@@ -37,7 +39,7 @@ def options(cls, level: str, noun: str):
                           f"training text)."),
         setting_options(cls, "cell", "layers", "hidden", "embed", "dropout", "seq_len",
                         "batch_size", "lr", "clip", "epochs", "steps", "max_time", "val_frac",
-                        "eval_every", "random_seed"),
+                        "val_tokens", "eval_every", "random_seed"),
         run_options(cls), encoding_option, errors_option,
     ])
 
@@ -47,7 +49,6 @@ def vocabulary(kind: str, level: str, vocab_path, data_path, loaded, resume_path
     an encoded corpus is given), or None (built from the text)."""
     from rnntool import checkpoint
     from rnntool import vocab as vocablib
-    from rnntool.errors import RnnToolError
 
     vocab = vocablib.Vocab.load(vocab_path) if vocab_path else None
     if loaded is not None and not data_path:
@@ -88,8 +89,14 @@ def run(ctx, kind: str, cls, files, output, data_path, vocab_path, resume_path, 
             files = input_paths(files)
             workdir = tempfile.mkdtemp(prefix="rnntool-train-")
             stack.callback(shutil.rmtree, workdir, True)
-        data = lm.read_data(kind, settings, files=files, data_path=data_path, vocab=vocab,
-                            vocab_path=vocab_path, workdir=workdir, encoding=encoding,
-                            errors=decode_errors)
+        try:
+            data = lm.read_data(kind, settings, files=files, data_path=data_path, vocab=vocab,
+                                vocab_path=vocab_path, workdir=workdir, encoding=encoding,
+                                errors=decode_errors)
+        except RnnToolError as exc:  # say what the temporary file is
+            if workdir is None or not str(exc).startswith(workdir + os.sep):
+                raise
+            raise RnnToolError(f"encoding the training text in {workdir} (a temporary folder, "
+                               f"in TMPDIR): {str(exc)[len(workdir) + 1:]}") from None
         lm.train(data, settings, output, resume=loaded, resume_path=resume_path, group=group,
                  extra_settings={"command": invocation(ctx)})

@@ -14,7 +14,7 @@ import dataclasses
 
 import click
 
-from rnntool.cli.common import CHECKPOINT
+from rnntool.cli.common import CHECKPOINT, invocation
 from rnntool.cli.train.options import setting_options, stacked
 
 #: Options a resumed run may change; every other setting stays the checkpoint's.
@@ -22,20 +22,21 @@ RUN_LENGTH = ("epochs", "steps", "max_time", "threads", "log_every")
 
 
 def run_options(cls):
-    """``--resume``, ``--ignore-lock`` and ``--log-every`` (a setting of ``cls``), which
-    every train subcommand has."""
+    """``--resume``, ``--ignore-lock``, ``--log-every`` and ``--threads`` (settings of
+    ``cls``), which every train subcommand has."""
     return stacked([
         click.option(
             "--resume", "resume_path", metavar="CKPT", type=CHECKPOINT,
             help="Go on from CKPT, written by an interrupted or finished run, exactly where it "
                  "stopped: the same data (leave out the input files to read the run's own "
-                 "files again) and settings; only --epochs, --steps, --max-time, --threads "
+                 "files again, or the same data piped into stdin for a run that read stdin) "
+                 "and settings; only --epochs, --steps, --max-time, --threads "
                  "and --log-every may change. Writes CKPT unless -o is given."),
         click.option(
             "--ignore-lock", is_flag=True,
             help="Write the checkpoint even when another training run holds its lock "
                  "(CKPT.lock, held while a run writes CKPT)."),
-        setting_options(cls, "log_every"),
+        setting_options(cls, "log_every", "threads"),
     ])
 
 
@@ -94,7 +95,20 @@ def resumed(ctx: click.Context, kind: str, path: str | None, cls, given: dict):
                 f"{'default' if saved[name] is None else saved[name]}; a resumed run keeps "
                 f"its settings (only --epochs, --steps, --max-time, --threads and "
                 f"--log-every may change)")
+    record_commands(ctx, loaded)
     return loaded, cls(**values)
+
+
+def record_commands(ctx: click.Context, loaded: dict) -> None:
+    """Keep the command that started the run and add this one to those that resumed it, in
+    the training record that the resumed run carries on (``rnntool info`` shows them):
+    ``original_command`` (None for a run started through the Python API) and
+    ``resumed_with``, a list of commands. The record's ``settings["command"]`` stays the
+    command that wrote the checkpoint."""
+    training = loaded["training"]
+    if "resumed_with" not in training:
+        training["original_command"] = training.get("settings", {}).get("command")
+    training["resumed_with"] = [*training.get("resumed_with", []), invocation(ctx)]
 
 
 def resumed_run(ctx: click.Context, kind: str, resume_path: str | None, cls, given: dict,
@@ -108,13 +122,40 @@ def resumed_run(ctx: click.Context, kind: str, resume_path: str | None, cls, giv
 
 
 def saved_inputs(paths) -> list[str]:
-    """The input files a resumed run read (as its record holds them), to read them again;
-    a usage error if it read stdin."""
+    """The inputs a resumed run read (as its record holds them), to read them again. A run
+    that read stdin ('-') reads it again: the same data piped in anew (its fingerprint is
+    checked as any resumed run's is). A usage error when that stdin is a terminal, closed or
+    empty, or when the run was given its data in memory (the Python API)."""
     paths = [paths] if isinstance(paths, str) else list(paths or [])
-    if not paths or "-" in paths:
+    if not paths:
+        raise click.UsageError("the resumed run was given its data in memory, not in files: "
+                               "give the same data again")
+    if "-" in paths and not _stdin_has_data():
         raise click.UsageError("the resumed run read its data from stdin: give the same data "
-                               "again")
+                               "again (pipe it into stdin, or name its files)")
     return paths
+
+
+def _stdin_has_data() -> bool:
+    """Whether stdin can give data: not a terminal, not closed, not at its end (where that
+    can be seen without consuming anything: a buffered stream's peek, a seekable one)."""
+    import sys
+
+    from rnntool.console import is_terminal
+    if sys.stdin is None or is_terminal(sys.stdin):
+        return False
+    stream = getattr(sys.stdin, "buffer", sys.stdin)
+    try:
+        if hasattr(stream, "peek"):
+            return bool(stream.peek(1))
+        if stream.seekable():
+            here = stream.tell()
+            end = stream.seek(0, 2)
+            stream.seek(here)
+            return end > here
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def inputs(loaded, files: tuple[str, ...], dev_file: str | None = None):

@@ -32,7 +32,7 @@ Examples:
 @embeddings_option
 @setting_options(TreeSettings, "dropout", "binary", "node_loss", "optimizer", "lr",
                  "weight_decay", "clip", "batch_size", "epochs", "max_time", "random_seed",
-                 "min_count", "threads")
+                 "min_count")
 @run_options(TreeSettings)
 @on_error_option("A malformed tree (or, with --binary, a label that is not an SST class)")
 @encoding_option
