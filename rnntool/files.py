@@ -68,15 +68,22 @@ def check_writable(path: str) -> str:
         raise RnnToolError(f"{path}: directory {directory} does not exist")
     if not os.access(directory, os.W_OK | os.X_OK):
         raise RnnToolError(f"{path}: permission denied (cannot write in {directory})")
-    try:  # the kernel has the last word (root passes os.access; /proc, read-only mounts)
-        fd, probe = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".probe",
-                                     dir=directory)
+    # the kernel has the last word (root passes os.access; /proc, read-only mounts)
+    os.unlink(temporary_beside(path, path, directory, ".probe"))
+    return directory
+
+
+def temporary_beside(path: str, given: str, directory: str, suffix: str) -> str:
+    """A new empty temporary file in ``directory`` named after ``path``; an RnnToolError
+    naming ``given`` when none can be made there."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=suffix,
+                                   dir=directory)
     except OSError as exc:
-        raise RnnToolError(f"{path}: cannot write in {directory} "
+        raise RnnToolError(f"{given}: cannot write in {directory} "
                            f"({write_problem(exc)})") from None
     os.close(fd)
-    os.unlink(probe)
-    return directory
+    return tmp
 
 
 @contextlib.contextmanager
@@ -90,14 +97,7 @@ def atomic_path(path: str) -> Iterator[str]:
     permissions.
     """
     given, path = path, os.path.realpath(path)
-    directory = check_writable(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
-                                   dir=directory)
-    except OSError as exc:
-        raise RnnToolError(f"{given}: cannot write in {directory} "
-                           f"({write_problem(exc)})") from None
-    os.close(fd)
+    tmp = temporary_beside(path, given, check_writable(path), ".tmp")
     try:
         yield tmp
     except BaseException as exc:
