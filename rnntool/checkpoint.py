@@ -34,7 +34,7 @@ import stat
 import warnings
 import zipfile
 
-from rnntool.errors import CheckpointError, InputError
+from rnntool.errors import CheckpointError, InputError, reading
 from rnntool.files import atomic_path
 
 FORMAT = "rnntool-checkpoint"
@@ -118,7 +118,7 @@ def read_torch_file(path: str):
     arbitrary (IndexError, struct.error, ...).
     """
     import torch
-    try:
+    with reading(path):
         mode = os.stat(path).st_mode
         if stat.S_ISDIR(mode):
             raise not_a_checkpoint(path, "a directory")
@@ -126,12 +126,6 @@ def read_torch_file(path: str):
             raise not_a_checkpoint(path, "not a regular file")
         with open(path, "rb") as file:
             head = file.read(64)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except PermissionError:
-        raise InputError(f"{path}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     if not head:
         raise not_a_checkpoint(path, "empty")
     if LEGACY_MAGIC in head[:32]:

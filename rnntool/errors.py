@@ -5,6 +5,8 @@ The command line prints these as one line on stderr and exits with status 1 (an
 its traceback. Not here: click, which the library does not import.
 """
 
+import contextlib
+
 
 class RnnToolError(Exception):
     """A runtime error with a message fit to show a user as it is (one line)."""
@@ -30,3 +32,17 @@ class Interrupted(RnnToolError):
     def __init__(self, message: str, signum: int):
         super().__init__(message)
         self.exit_code = 128 + signum
+
+
+@contextlib.contextmanager
+def reading(path: str):
+    """Inside, an operating-system error while reading ``path`` becomes one line naming it
+    (an InputError)."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it ({exc.strerror or exc})") from None

@@ -205,6 +205,43 @@ def _val_tokens(unit: str):
                    metavar="N", minimum=0)
 
 
+def _appended(cls, fields):
+    """``cls`` with ``fields`` (name, annotation, declaration) declared after its own, as if
+    written at the end of its body (a decorator under ``@dataclass``, which then sees them
+    in this order: the command line's options and ``info`` list settings in field order)."""
+    annotations = cls.__dict__.get("__annotations__", {})
+    for name, annotation, declaration in fields:
+        if name in annotations:
+            raise TypeError(f"{cls.__name__} declares {name} itself")
+        annotations[name] = annotation
+        setattr(cls, name, declaration)
+    cls.__annotations__ = annotations
+    return cls
+
+
+def _run_length(epochs: int, unit: str):
+    """The settings that end an epoch-based kind's list: how long the run is (whichever
+    limit comes first), its seed, its training records and its threads."""
+    return lambda cls: _appended(cls, [
+        ("epochs", "int", _epochs(epochs, unit)),
+        ("max_time", "float | None", _max_time()),
+        ("random_seed", "int", _random_seed()),
+        ("log_every", "int", _log_every()),
+        ("threads", "int | None", _threads()),
+    ])
+
+
+def _adam_run(lr: float, clip: float, batch_size: int, epochs: int, unit: str):
+    """Adam's settings and then ``_run_length``'s: the end of the list of the kinds trained
+    on batches of ``unit`` with Adam (sentence classifier, tagger, forecaster)."""
+    return lambda cls: _run_length(epochs, unit)(_appended(cls, [
+        ("lr", "float", _adam_lr(lr)),
+        ("weight_decay", "float", _weight_decay()),
+        ("clip", "float", _clip(clip)),
+        ("batch_size", "int", _batch_size(batch_size, unit)),
+    ]))
+
+
 #: One message for the run limits of a language model, one for its vocabulary's limits.
 _RUN_LIMITS = "--epochs and --steps must be positive"
 _VOCAB_LIMITS = "--min-count must be at least 1 and --max-size at least 5"
@@ -312,6 +349,7 @@ class WordLMSettings(CharLMSettings):
 
 
 @dataclass
+@_run_length(epochs=10, unit="trees")
 class TreeSettings(Settings):
     """Every setting of a tree-model (recursive network) training run."""
 
@@ -338,12 +376,6 @@ class TreeSettings(Settings):
     batch_size: int = _batch_size(25, "trees")
     node_loss: str = setting("all", "Loss at every labelled node, or at the roots only.",
                              choices=NODE_LOSSES, what="node loss")
-    # length of the run: whichever limit comes first
-    epochs: int = _epochs(10, "trees")
-    max_time: float | None = _max_time()
-    random_seed: int = _random_seed()
-    log_every: int = _log_every()
-    threads: int | None = _threads()
 
     def learning_rate(self) -> float:
         if self.lr is not None:
@@ -352,6 +384,7 @@ class TreeSettings(Settings):
 
 
 @dataclass
+@_adam_run(lr=0.002, clip=5.0, batch_size=32, epochs=10, unit="sentences")
 class SentimentSettings(Settings):
     """Every setting of a sequence-classifier (sentiment) training run."""
 
@@ -379,20 +412,10 @@ class SentimentSettings(Settings):
                                          "words already).", choices=TOKENIZERS)
     lowercase: bool = _lowercase()
     min_count: int = _min_count()
-    # optimization (Adam; the embedding table is updated lazily, see rnntool.optim)
-    lr: float = _adam_lr(0.002)
-    weight_decay: float = _weight_decay()
-    clip: float = _clip(5.0)
-    batch_size: int = _batch_size(32, "sentences")
-    # length of the run: whichever limit comes first
-    epochs: int = _epochs(10, "sentences")
-    max_time: float | None = _max_time()
-    random_seed: int = _random_seed()
-    log_every: int = _log_every()
-    threads: int | None = _threads()
 
 
 @dataclass
+@_adam_run(lr=0.003, clip=1.0, batch_size=32, epochs=20, unit="windows")
 class ForecastSettings(Settings):
     """Every setting of a time-series forecaster's training run."""
 
@@ -411,20 +434,10 @@ class ForecastSettings(Settings):
     layers: int = _layers(2)
     hidden: int = _count(64, "Hidden units per layer.")
     dropout: float = _dropout(0.0, "Dropout between layers and before the output layer.")
-    # optimization (Adam)
-    lr: float = _adam_lr(0.003)
-    weight_decay: float = _weight_decay()
-    clip: float = _clip(1.0)
-    batch_size: int = _batch_size(32, "windows")
-    # length of the run: whichever limit comes first
-    epochs: int = _epochs(20, "windows")
-    max_time: float | None = _max_time()
-    random_seed: int = _random_seed()
-    log_every: int = _log_every()
-    threads: int | None = _threads()
 
 
 @dataclass
+@_adam_run(lr=0.002, clip=5.0, batch_size=32, epochs=10, unit="sentences")
 class TaggerSettings(Settings):
     """Every setting of a sequence tagger's training run."""
 
@@ -449,14 +462,3 @@ class TaggerSettings(Settings):
     char_hidden: int = _count(25, "Hidden units of the character BiLSTM per direction (with "
                                   "--chars).")
     dropout: float = _dropout(0.3, "Dropout on the word vectors and on the recurrent outputs.")
-    # optimization (Adam; the word embeddings are updated lazily, see rnntool.optim)
-    lr: float = _adam_lr(0.002)
-    weight_decay: float = _weight_decay()
-    clip: float = _clip(5.0)
-    batch_size: int = _batch_size(32, "sentences")
-    # length of the run: whichever limit comes first
-    epochs: int = _epochs(10, "sentences")
-    max_time: float | None = _max_time()
-    random_seed: int = _random_seed()
-    log_every: int = _log_every()
-    threads: int | None = _threads()

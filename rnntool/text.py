@@ -16,7 +16,7 @@ import re
 import sys
 from typing import BinaryIO, Callable, Iterator
 
-from rnntool.errors import InputError
+from rnntool.errors import InputError, reading
 
 #: Whitespace as bracketed trees and labelled lines split on it: ASCII only, so a token holding
 #: a non-breaking space (SST has a few) stays one token.
@@ -33,16 +33,10 @@ def open_binary(path: str) -> BinaryIO:
     """Open ``path`` for reading bytes ('-' is stdin), turning OS errors into one-line errors."""
     if path == "-":
         return sys.stdin.buffer
-    try:
+    with reading(path):
         if os.path.isdir(path):
             raise InputError(f"{path}: is a directory, not a file")
         return open(path, "rb")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except PermissionError:
-        raise InputError(f"{path}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot open: {exc.strerror or exc}") from None
 
 
 #: Codecs whose strict or replacing decoders never yield a lone surrogate (U+D800-U+DFFF).

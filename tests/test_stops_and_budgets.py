@@ -268,10 +268,10 @@ def test_a_signal_is_honoured_while_the_main_thread_is_held_in_a_long_call(tmp_p
         "import hashlib, sys\n"
         "from rnntool.guard import Stopped, stop_at_once\n"
         "stop_at_once()\n"
-        "print('ready', flush=True)\n"
         "try:\n"
+        "    print('ready', flush=True)  # the signal may come as soon as this is read\n"
         "    hashlib.pbkdf2_hmac('sha256', b'x', b'y', 10 ** 8)\n"
-        "except Stopped as exc:  # a machine so fast that the call ended in time\n"
+        "except Stopped as exc:  # taken between calls, or the call ended in time\n"
         "    sys.stderr.write(f'rnntool: stopped by {exc.args[0]}\\n')\n"
         "    sys.exit(exc.exit_code)\n")
     process = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
