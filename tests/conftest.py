@@ -32,6 +32,16 @@ def run_cli(*args, input: bytes | str | None = None, cwd=None, env=None, timeout
                           stdin=None if input is not None else subprocess.DEVNULL)
 
 
+def separate_streams_runner():
+    """click's CliRunner with stdout and stderr apart: click 8.2 on always keeps them apart
+    (and dropped the ``mix_stderr`` argument), click 8.1 mixes them unless told not to."""
+    import inspect
+    from click.testing import CliRunner
+    if "mix_stderr" in inspect.signature(CliRunner.__init__).parameters:
+        return CliRunner(mix_stderr=False)
+    return CliRunner()
+
+
 def run_here(*args, input: bytes | str | None = None, env=None):
     """Run the command line in this process (click's CliRunner), where a test needs no process
     of its own (no signals, pipes or terminals): interpreter, torch and NLTK start-up then cost
@@ -39,11 +49,10 @@ def run_here(*args, input: bytes | str | None = None, env=None):
     ``run_cli``'s; ``env`` is set for the call (a value None unsets), over run_cli's
     RNNTOOL_LOG_INTERVAL."""
     import types
-    from click.testing import CliRunner
     from rnntool.cli import cli
     full_env = {"RNNTOOL_LOG_INTERVAL": "1000", **(env or {})}
-    result = CliRunner().invoke(cli, [str(a) for a in args], input=input, env=full_env,
-                                prog_name="rnntool")
+    result = separate_streams_runner().invoke(cli, [str(a) for a in args], input=input,
+                                              env=full_env, prog_name="rnntool")
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return types.SimpleNamespace(returncode=result.exit_code, stdout=result.stdout_bytes,

@@ -48,7 +48,8 @@ def test_nary_trees_binarize_as_nltk_would(tmp_path):
                 if collapse == "--collapse-unary":
                     expected.collapse_unary(collapsePOS=False, collapseRoot=False)
                 expected.chomsky_normal_form(factor=factor)
-                assert got == expected._pformat_flat("", "()", ("", ""))
+                assert got == expected.pformat(margin=10 ** 9, nodesep="", parens="()",
+                                               quotes=False)
     assert "-LRB- -LRB-" in out[2] and "a\\/b" in out[3]  # PTB escapes kept as they are
 
 

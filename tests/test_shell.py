@@ -179,3 +179,16 @@ def test_a_bad_value_on_the_command_line_names_the_option_only(tmp_path):
     assert "RNNTOOL_" not in err
     short = run_here("sample", tmp_path / "m.pt", "-t", "-1")
     assert "Invalid value for '-t' / '--temperature'" in short.stderr.decode()
+
+
+@pytest.mark.parametrize("args, env", [
+    (["--help"], {}), (["--version"], {}), (["train", "charlm", "--help"], {}),
+    ([], {"_RNNTOOL_COMPLETE": "bash_source"}),  # click writes the completion script itself
+], ids=["help", "version", "subcommand help", "completion script"])
+def test_what_click_writes_itself_fails_in_one_line_on_a_full_device(args, env):
+    with open("/dev/full", "wb") as full:
+        result = subprocess.run([sys.executable, "-m", "rnntool", *args], stdout=full,
+                                stderr=subprocess.PIPE, env=dict(os.environ, **env),
+                                timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.decode() == "rnntool: error: stdout: no space left on device\n"

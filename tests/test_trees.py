@@ -47,7 +47,7 @@ nltk_trees = st.recursive(st.builds(Tree, labels, st.lists(words, min_size=1, ma
 
 
 def nltk_flat(tree: Tree) -> str:
-    return tree._pformat_flat("", "()", ("", ""))
+    return tree.pformat(margin=10 ** 9, nodesep="", parens="()", quotes=False)  # one line
 
 
 def test_read_tree_agrees_with_nltk_fromstring():

@@ -11,7 +11,9 @@ that need torch import it before anything else, where a signal cannot leave work
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 
 import click
 
@@ -34,7 +36,12 @@ class RnnToolGroup(click.Group):
     """A click group that turns user-facing errors into one-line messages and exit codes."""
 
     def make_context(self, info_name, args, parent=None, **extra):
-        ctx = super().make_context(info_name, list(args), parent=parent, **extra)
+        try:
+            with console.data_stdout():  # where --help and --version write, as they parse
+                ctx = super().make_context(info_name, list(args), parent=parent, **extra)
+        except RnnToolError as exc:  # that stdout failed: a full device
+            click.echo(error_line(exc), err=True)
+            raise click.exceptions.Exit(1) from None
         ctx.meta["rnntool.argv"] = list(args)
         return ctx
 
@@ -83,12 +90,16 @@ def name_environment(exc: click.BadParameter, argv: list[str]) -> None:
 
 @click.group(cls=RnnToolGroup, context_settings=CONTEXT_SETTINGS, epilog="""\b
 Examples:
-  rnntool vocab corpus.txt -o chars.vocab --encode ids.npy
-  cat corpus.txt | rnntool train charlm -o model.pt
-  rnntool sample model.pt --seed "The " | head
-  rnntool train sentiment reviews.tsv --dev dev.tsv -o sentiment.pt
-  rnntool predict sentiment.pt < reviews.txt > labels.txt
-  rnntool report model.pt sentiment.pt
+  rnntool vocab corpora/default.txt -o chars.vocab --encode ids.npy
+  cat corpora/default.txt | rnntool train charlm --max-time 1m -o charlm.pt
+  rnntool sample charlm.pt --seed "The " | head
+  rnntool train sentiment corpora/sentiment/train.txt --dev corpora/sentiment/dev.txt \\
+      -o sentiment.pt
+  rnntool predict sentiment.pt < corpora/sentiment/test.txt > labels.txt
+  rnntool report charlm.pt sentiment.pt
+
+The examples run from the root of rnntool's repository, whose corpora/ holds the data they
+read (corpora/README.md describes it).
 """)
 @click.version_option(__version__, "-V", "--version", prog_name="rnntool")
 def cli() -> None:
@@ -183,8 +194,15 @@ def main(argv: list[str] | None = None) -> None:
     import signal
     from rnntool.guard import exit_now, ignore_stops, stop_at_once
     stop_at_once()
+    # click answers shell completion itself, before any command: its stdout too must fail
+    # in one line
+    completing = f"_{ENV_PREFIX}_COMPLETE" in os.environ
     try:
-        cli.main(args=argv, prog_name="rnntool")
+        with console.data_stdout() if completing else contextlib.nullcontext():
+            cli.main(args=argv, prog_name="rnntool")
+    except RnnToolError as exc:
+        click.echo(error_line(exc), err=True)
+        sys.exit(1)
     except SystemExit as exc:
         if exc.code in (128 + signal.SIGINT, 128 + signal.SIGTERM):  # stopped: leave now
             exit_now(exc.code)

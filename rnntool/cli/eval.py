@@ -19,9 +19,11 @@ from rnntool.threads import tuned_forwards
 
 @click.command("eval", epilog="""\b
 Examples:
-  rnntool eval tree.pt sst/dev.txt
+  rnntool train tree corpora/sentiment/train.txt -o tree.pt
+  rnntool eval tree.pt corpora/sentiment/dev.txt
   rnntool eval tree.pt corpora/sentiment/test.txt --json | jq .roots.accuracy
-  rnntool eval model.pt held-out.txt
+  rnntool train charlm corpora/default.txt --max-time 1m -o charlm.pt
+  tail -n 1000 corpora/default.txt | rnntool eval charlm.pt -
 """)
 @click.argument("checkpoint", metavar="CKPT", type=CHECKPOINT)
 @click.argument("data", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True))

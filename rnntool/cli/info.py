@@ -13,8 +13,9 @@ from rnntool.cli.common import CHECKPOINT
 
 @click.command("info", epilog="""\b
 Examples:
-  rnntool info model.pt
-  rnntool info --json model.pt | jq .training.best
+  rnntool train tree corpora/sentiment/train.txt --epochs 3 -o tree.pt
+  rnntool info tree.pt
+  rnntool info --json tree.pt | python3 -m json.tool
 """)
 @click.argument("checkpoint", metavar="CKPT", type=CHECKPOINT)
 @click.option("--json", "as_json", is_flag=True,

@@ -65,11 +65,13 @@ def build_tree_maker(input_kind, factor, collapse_unary, grammar, treebank, shap
 
 @click.command("parse", epilog="""\b
 Examples:
-  rnntool parse sst/train.txt > train.trees
+  rnntool parse corpora/sentiment/train.txt > train.trees
   rnntool parse --output pretty <<< '(S (NP the old man) (VP sat))'
-  echo 'The cat sat on the mat .' | rnntool parse --treebank sst/train.txt
-  rnntool parse --input text --grammar toy.cfg --shape balanced sentences.txt
-  rnntool parse --strict --factor left --keep-unary ptb-one-per-line.txt | head
+  echo 'The cat sat on the mat .' | rnntool parse --treebank corpora/sentiment/train.txt
+  printf 'the plot is not very good .\\nit was a complete delight .\\n' | \\
+      rnntool parse --input text --grammar corpora/grammar.cfg --shape balanced
+  echo '(S (NP (PRP they)) (VP (VBP want) (S (VP (TO to) (VP (VB go))))) (. .))' | \\
+      rnntool parse --strict --factor left --keep-unary
 """)
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
 @click.option("--output", "output_format", type=click.Choice(["brackets", "pretty"]),

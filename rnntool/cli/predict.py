@@ -19,11 +19,25 @@ from rnntool.threads import tuned_forwards
 
 @click.command("predict", epilog="""\b
 Examples:
+  rnntool train tree corpora/sentiment/train.txt -o tree.pt
   echo 'the film is not very good .' | rnntool predict tree.pt
   rnntool predict tree.pt --output trees corpora/sentiment/test.txt | head -n 3
-  rnntool predict tree.pt --output pretty --input text --shape balanced reviews.txt
-  rnntool predict sentiment.pt < reviews.txt > labels.txt
-  rnntool predict sentiment.pt --output json --input tsv labelled.tsv
+  echo 'the actors are wonderful but the plot is dull .' | \\
+      rnntool predict tree.pt --output pretty --input text --shape balanced
+
+\b
+  rnntool train sentiment corpora/sentiment/train.txt -o sentiment.pt
+  rnntool predict sentiment.pt < corpora/sentiment/test.txt > labels.txt
+  printf '4\\tit was a complete delight .\\n1\\tthe plot seems routine .\\n' | \\
+      rnntool predict sentiment.pt --output json --input tsv
+
+\b
+  rnntool train tagger corpora/tagged/train.conll -o ner.pt
+  echo 'Anna Lindholm flew to Port Ekvik .' | rnntool predict ner.pt
+
+\b
+  rnntool train forecast corpora/load/train.csv --horizon 24 -o load.pt
+  tail -n 100 corpora/load/test.csv | rnntool predict load.pt --output json
 """)
 @click.argument("checkpoint", metavar="CKPT", type=CHECKPOINT)
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
@@ -50,7 +64,7 @@ Examples:
 @threads_option
 def command(checkpoint, files, output_format, input_kind, factor, collapse_unary, grammar,
             treebank, shape, strict, encoding, decode_errors, threads):
-    """Predict with a tree model, a sentence classifier or a forecaster.
+    """Predict with a tree model, classifier, tagger or forecaster.
 
     CKPT is a checkpoint written by `rnntool train tree`, `train sentiment`, `train tagger`
     or `train forecast`.

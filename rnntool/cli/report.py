@@ -14,10 +14,13 @@ from rnntool.metrics import TRAIN_FIGURES
 
 @click.command("report", epilog="""\b
 Examples:
-  rnntool report model.pt
+  rnntool train charlm corpora/default.txt --cell lstm --max-time 2m -o lstm.pt
+  rnntool train charlm corpora/default.txt --cell gru --max-time 2m -o gru.pt
+  rnntool train charlm corpora/default.txt --cell rnn --max-time 2m -o rnn.pt
+  rnntool report lstm.pt
   rnntool report lstm.pt gru.pt rnn.pt --metric val_bpc --x elapsed
-  rnntool report runs/*.pt --plot curves.png
-  rnntool report --json model.pt | jq '.[0].best'
+  rnntool report *.pt --plot curves.png
+  rnntool report --json lstm.pt | python3 -m json.tool
 """)
 @click.argument("runs", metavar="RUN...", nargs=-1, required=True,
                 type=click.Path(dir_okay=False))

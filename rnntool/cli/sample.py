@@ -13,9 +13,10 @@ from rnntool.threads import tuned_forwards
 
 @click.command("sample", epilog="""\b
 Examples:
-  rnntool sample model.pt --seed "ROMEO:" --length 400
-  rnntool sample model.pt --temperature 0.7 --top-k 10 --random-seed 1 | head -n 20
-  rnntool sample model.pt --seed-file prompt.txt --greedy
+  rnntool train charlm corpora/default.txt --max-time 1m -o charlm.pt
+  rnntool sample charlm.pt --seed "SCENE" --length 400
+  rnntool sample charlm.pt --temperature 0.7 --top-k 10 --random-seed 1 | head -n 20
+  head -n 2 corpora/default.txt | rnntool sample charlm.pt --seed-file - --greedy
 """)
 @click.argument("checkpoint", metavar="CKPT", type=CHECKPOINT)
 @click.option("--seed", "prime", metavar="TEXT", default=None,

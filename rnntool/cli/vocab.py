@@ -12,9 +12,10 @@ from rnntool.console import info
 
 @click.command("vocab", epilog="""\b
 Examples:
-  rnntool vocab corpus.txt -o chars.vocab
-  rnntool vocab corpus.txt -o chars.vocab --encode corpus.npy
-  cat *.txt | rnntool vocab --level word --lowercase --min-count 2 -o words.vocab
+  rnntool vocab corpora/default.txt -o chars.vocab
+  rnntool vocab corpora/default.txt -o chars.vocab --encode corpus.npy
+  cat corpora/sentiment/*.txt | rnntool vocab --level word --lowercase --min-count 2 \\
+      -o words.vocab
 """)
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
 @click.option("-o", "--output", default="-", show_default=True, metavar="FILE",

@@ -17,11 +17,17 @@ from rnntool.kinds import KINDS
 
 @click.group("train", epilog="""\b
 Examples:
-  rnntool train charlm corpus.txt -o model.pt
-  torchrun --standalone --nproc-per-node=4 -m rnntool train charlm corpus.txt -o model.pt
+  rnntool train charlm corpora/default.txt --max-time 1m -o charlm.pt
+  torchrun --standalone --nproc-per-node=2 -m rnntool train charlm corpora/default.txt \\
+      --max-time 1m -o lm.pt
+
+\b
+  # on two machines, 8 processes each; node1.example.org stands for the first one's
+  # address: run the same command on both
   torchrun --nnodes=2 --nproc-per-node=8 --rdzv-backend=c10d \\
       --rdzv-endpoint=node1.example.org:29400 --rdzv-id=run42 \\
-      -m rnntool train tree train.txt --dev dev.txt -o tree.pt
+      -m rnntool train tree corpora/sentiment/train.txt --dev corpora/sentiment/dev.txt \\
+      -o tree.pt
 
 Every kind also trains as several processes under PyTorch's launcher, torchrun, on one
 machine or several, with DistributedDataParallel over gloo (rnntool trains on the CPU). The

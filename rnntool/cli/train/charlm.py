@@ -15,10 +15,10 @@ from rnntool.settings import CharLMSettings
 
 @click.command("charlm", epilog="""\b
 Examples:
-  cat corpus.txt | rnntool train charlm -o model.pt
-  rnntool train charlm corpus.txt --max-time 10m --hidden 384 -o model.pt
-  rnntool vocab corpus.txt -o chars.vocab --encode ids.npy
-  rnntool train charlm --data ids.npy --vocab chars.vocab --epochs 5 -o model.pt
+  cat corpora/default.txt | rnntool train charlm --max-time 1m -o charlm.pt
+  rnntool train charlm corpora/default.txt --max-time 10m --hidden 384 -o big.pt
+  rnntool vocab corpora/default.txt -o chars.vocab --encode ids.npy
+  rnntool train charlm --data ids.npy --vocab chars.vocab --epochs 2 -o charlm.pt
 """)
 @lm.options(CharLMSettings, "char", "character")
 @click.pass_context

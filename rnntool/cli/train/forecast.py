@@ -30,9 +30,11 @@ def columns(ctx, param, value: str | None) -> list[str] | None:
 
 @click.command("forecast", epilog="""\b
 Examples:
-  rnntool train forecast load.csv --target demand --window 168 --horizon 24 -o load.pt
-  rnntool train forecast sensors.txt --columns 1,3 --target 3 --max-time 10m -o s.pt
-  tail -n 500 load.csv | rnntool predict load.pt
+  rnntool train forecast corpora/load/train.csv --target demand --window 168 --horizon 24 \\
+      -o load.pt
+  rnntool train forecast corpora/load/train.csv --columns 3,4 --target 4 --max-time 1m \\
+      -o hourly.pt
+  tail -n 500 corpora/load/test.csv | rnntool predict load.pt
 """)
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
 @output_option("forecast.pt", "Checkpoint to write (the best one by held-out MAE).")

@@ -34,10 +34,12 @@ def word_vocab(vocab_path: str | None):
 
 @click.command("sentiment", epilog="""\b
 Examples:
-  rnntool train sentiment reviews.tsv --dev dev.tsv -o sentiment.pt
-  rnntool train sentiment sst/train.txt --dev sst/dev.txt --binary --phrases \\
-      --bidirectional -o bilstm.pt
-  cut -f2,3 labelled.csv | rnntool train sentiment --format tsv --epochs 5 -o m.pt
+  rnntool train sentiment corpora/sentiment/train.txt --dev corpora/sentiment/dev.txt \\
+      -o sentiment.pt
+  rnntool train sentiment corpora/sentiment/train.txt --dev corpora/sentiment/dev.txt \\
+      --binary --phrases --bidirectional -o bilstm.pt
+  head -n 1000 corpora/sentiment/train.txt | \\
+      rnntool train sentiment --format trees --epochs 5 -o small.pt
 """)
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
 @dev_option("Development examples, validated after each epoch; the checkpoint keeps the best "

@@ -20,10 +20,11 @@ from rnntool.settings import TaggerSettings
 
 @click.command("tagger", epilog="""\b
 Examples:
-  rnntool train tagger train.conll --dev dev.conll --chars -o ner.pt
-  rnntool train tagger pos-tagged.txt --format slash --epochs 5 -o pos.pt
-  rnntool predict ner.pt test.conll > predicted.conll
-  rnntool eval ner.pt test.conll
+  rnntool train tagger corpora/tagged/train.conll --dev corpora/tagged/dev.conll --chars \\
+      -o ner.pt
+  rnntool train tagger corpora/tagged/pos.txt --format slash --epochs 5 -o pos.pt
+  rnntool predict ner.pt corpora/tagged/test.conll > predicted.conll
+  rnntool eval ner.pt corpora/tagged/test.conll
 """)
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
 @dev_option("Development sentences, validated after each epoch; the checkpoint keeps the best "

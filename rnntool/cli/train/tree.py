@@ -19,9 +19,10 @@ from rnntool.settings import TreeSettings
 
 @click.command("tree", epilog="""\b
 Examples:
-  rnntool train tree sst/train.txt --dev sst/dev.txt -o rnn.pt
-  rnntool train tree sst/train.txt --dev sst/dev.txt --binary --cell lstm -o lstm.pt
-  rnntool parse raw-trees.txt | rnntool train tree --epochs 5 -o tree.pt
+  rnntool train tree corpora/sentiment/train.txt --dev corpora/sentiment/dev.txt -o rnn.pt
+  rnntool train tree corpora/sentiment/train.txt --dev corpora/sentiment/dev.txt \\
+      --binary --cell lstm -o lstm.pt
+  rnntool parse corpora/sentiment/train.txt | rnntool train tree --epochs 5 -o tree.pt
 """)
 @click.argument("train_file", metavar="TRAIN", required=False, default="-",
                 type=click.Path(dir_okay=False, allow_dash=True))

@@ -16,11 +16,12 @@ from rnntool.settings import WordLMSettings
 
 @click.command("wordlm", epilog="""\b
 Examples:
-  rnntool train wordlm corpus.txt --max-time 10m -o words.pt
-  rnntool train wordlm corpus.txt --lowercase --min-count 2 --tie -o words.pt
-  rnntool vocab --level word --min-count 2 corpus.txt -o words.vocab --encode ids.npy
-  rnntool train wordlm --data ids.npy --vocab words.vocab -o words.pt
-  rnntool sample words.pt --seed "the king" --length 50
+  rnntool train wordlm corpora/default.txt --max-time 2m -o words.pt
+  rnntool train wordlm corpora/default.txt --lowercase --min-count 2 --tie --max-time 2m \\
+      -o words.pt
+  rnntool vocab --level word --min-count 2 corpora/default.txt -o words.vocab --encode ids.npy
+  rnntool train wordlm --data ids.npy --vocab words.vocab --max-time 2m -o words.pt
+  rnntool sample words.pt --seed "the old" --length 50
 """)
 @lm.options(WordLMSettings, "word", "word")
 @setting_options(WordLMSettings, "tie", "tokenizer", "lowercase", "min_count", "max_size")
