@@ -254,10 +254,10 @@ def _vocab_damage(data: dict) -> str | None:
 def restore_model(checkpoint: dict, path: str = "<checkpoint>"):
     """Rebuild the model of a loaded checkpoint, with its weights, in eval mode.
 
-    Refused before anything is allocated: a model too big for the memory available, weights
-    whose names or shapes are not those of the model its config describes (compared with
-    the model built on torch's "meta" device, which holds no data), weights that are not
-    finite numbers.
+    Refused: before anything is allocated, a model too big for the memory available; then
+    weights whose names or shapes are not those of the model its config describes, weights
+    that are not finite numbers. (The model is built once, on the CPU: building a skeleton
+    on torch's "meta" device first would import torch's compiler, over a second.)
     """
     import torch
 
@@ -268,11 +268,10 @@ def restore_model(checkpoint: dict, path: str = "<checkpoint>"):
                  lambda field, value: f"its model config's {field} {value}",
                  copies=1, purpose="loading it", where=f"{path}: ")
     try:
-        with torch.device("meta"):
-            skeleton = model_class(**config)
-        shapes = {name: tuple(t.shape) for name, t in skeleton.state_dict().items()}
+        model = model_class(**config)
     except (TypeError, ValueError, RuntimeError) as exc:
         raise damaged(path, f"its model config describes no model ({exc})") from None
+    shapes = {name: tuple(t.shape) for name, t in model.state_dict().items()}
     held = {name: tuple(t.shape) for name, t in state.items()}
     if held != shapes:
         name = sorted(set(held) ^ set(shapes)) or [n for n in shapes if held[n] != shapes[n]]
@@ -284,7 +283,6 @@ def restore_model(checkpoint: dict, path: str = "<checkpoint>"):
         if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
             raise damaged(path, f"its weights hold NaN or infinite values ({name})")
     try:
-        model = model_class(**config)
         model.load_state_dict(state)
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         lines = [line.strip() for line in str(exc).splitlines() if line.strip()] or ["?"]
