@@ -11,8 +11,9 @@ The rule (``Tuner``):
 
 - ``--threads N`` (N >= 1), else ``OMP_NUM_THREADS`` when it is set: that count, never
   changed. So is torch's count in a distributed run, or where it is one.
-- Otherwise the tuner times the loop's units of work (training steps, or a model's
-  forward calls, ``tuned_forwards``) per item of work. Every half second
+- Otherwise the tuner times the loop's units of work (training steps, the tokens that
+  ``rnntool sample`` draws, or a model's forward calls, ``tuned_forwards``) per item of
+  work. Every half second
   it reads how much CPU other processes used on this process's cores (Linux
   ``/proc/stat``, less this process's own CPU time). While they use under 0.3 of a core
   (quiet), it starts on all threads (on one until the first reading) and tries the other
@@ -382,8 +383,9 @@ def _items(args) -> float:
 @contextlib.contextmanager
 def tuned_forwards(threads: int | None = None, *, enabled: bool = True):
     """A ``Tuner`` for the block whose units are the top-level forward calls of any torch
-    module (each token of ``rnntool sample``, each batch of ``predict`` and ``eval``):
-    global forward hooks time them, nested calls counted in their outermost one."""
+    module (each batch of ``predict`` and ``eval``): global forward hooks time them, nested
+    calls counted in their outermost one. (Hooks put every module call on torch's slower
+    path: too slow for units as small as a drawn token, which ``sample`` times itself.)"""
     tuner = Tuner(threads, enabled=enabled)
     if not tuner.active:
         with tuner:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import click
 
 from rnntool.cli.common import (CHECKPOINT, RANDOM_SEED, check_encoding_option, errors_option,
                                 input_paths, threads_option)
-from rnntool.threads import tuned_forwards
+from rnntool.threads import Tuner
 
 
 @click.command("sample", epilog="""\b
@@ -78,7 +79,9 @@ def command(checkpoint, prime, seed_file, length, temperature, top_k, greedy, nu
     vocab = ckpt.restore_vocab(data, checkpoint)
     draws = generator(random_seed)
     out = sys.stdout.buffer
-    with tuned_forwards(threads):  # each token's step a unit (rnntool.threads)
+    # Each drawn token a unit of the thread choice (rnntool.threads), timed here: torch's
+    # global module hooks would put every module call of every step on its slow path.
+    with Tuner(threads) as tuner:
         for number in range(num_samples):
             pieces = generate(model, vocab, prime if prime is not None else
                               default_prime(vocab), length, temperature=temperature,
@@ -88,10 +91,14 @@ def command(checkpoint, prime, seed_file, length, temperature, top_k, greedy, nu
                 out.write(b"\n")
             written = prime or ""
             out.write(written.encode("utf-8", "surrogateescape"))
+            tick = time.monotonic()
             for piece in pieces:
                 out.write(piece.encode("utf-8", "surrogateescape"))
                 out.flush()
                 written = piece
+                now = time.monotonic()
+                tuner.record(now - tick)
+                tick = now
             if written and not written.endswith("\n"):
                 out.write(b"\n")
             out.flush()
