@@ -118,6 +118,13 @@ class Settings:
             if problem:
                 raise RnnToolError(problem)
 
+    def epoch_limit(self) -> int | None:
+        """How many epochs the run may make: ``epochs``; without it, none (no limit) when
+        ``max_time`` bounds the run, else the kind's ``DEFAULT_EPOCHS``."""
+        if self.epochs is not None:
+            return self.epochs
+        return None if self.max_time is not None else self.DEFAULT_EPOCHS
+
 
 # Declarations shared by several kinds, their defaults (and a noun) given by each kind.
 
@@ -155,13 +162,20 @@ def _batch_size(default: int, unit: str):
 
 
 def _epochs(default: int, unit: str):
-    return _count(default, f"Passes over the training {unit}.")
+    return _count(None, f"Passes over the training {unit} (default: {default}, or with "
+                        f"--max-time alone as many as the time allows).")
 
 
 def _max_time():
     return setting(None, "Train for at most this long (e.g. 600, 10m), counted from the start "
                          "of training, validations and saves included; the epoch in progress "
-                         "is then validated.", duration=True)
+                         "is then validated. Alone, it is the run's only limit; with --epochs, "
+                         "whichever comes first.", duration=True)
+
+
+def _patience():
+    return _count(None, "Stop when validation has not improved for N validations in a row "
+                        "(the best model is kept).")
 
 
 def _random_seed(help: str = "Seed of the random number generators (weights, order)."):
@@ -221,14 +235,19 @@ def _appended(cls, fields):
 
 def _run_length(epochs: int, unit: str):
     """The settings that end an epoch-based kind's list: how long the run is (whichever
-    limit comes first), its seed, its training records and its threads."""
-    return lambda cls: _appended(cls, [
-        ("epochs", "int", _epochs(epochs, unit)),
-        ("max_time", "float | None", _max_time()),
-        ("random_seed", "int", _random_seed()),
-        ("log_every", "int", _log_every()),
-        ("threads", "int | None", _threads()),
-    ])
+    limit comes first; ``epochs`` passes when no limit is given, ``Settings.epoch_limit``),
+    its seed, its training records and its threads."""
+    def add(cls):
+        cls.DEFAULT_EPOCHS = epochs
+        return _appended(cls, [
+            ("epochs", "int | None", _epochs(epochs, unit)),
+            ("max_time", "float | None", _max_time()),
+            ("patience", "int | None", _patience()),
+            ("random_seed", "int", _random_seed()),
+            ("log_every", "int", _log_every()),
+            ("threads", "int | None", _threads()),
+        ])
+    return add
 
 
 def _adam_run(lr: float, clip: float, batch_size: int, epochs: int, unit: str):
@@ -284,6 +303,7 @@ class CharLMSettings(Settings):
                                            "and saves included; the learning-rate schedule "
                                            "then follows the clock.",
                                      duration=True)
+    patience: int | None = _patience()
     # validation (None: auto, see validation_interval)
     eval_every: int | None = _eval_every("character")
     random_seed: int = _random_seed("Seed of the random number generator (weights, dropout).")

@@ -18,6 +18,7 @@ import pytest
 import torch
 
 from rnntool import checkpoint
+from rnntool.settings import TreeSettings
 from rnntool.training.budget import Budget
 
 from conftest import DEFAULT_CORPUS, SMALL_MODEL, assert_one_line_error, run_here
@@ -104,6 +105,56 @@ def test_max_time_covers_the_whole_training(tmp_path, kind):
     record = training_record(out)
     assert record["step"] > 0
     assert record["elapsed"] < 3.0 + 3.0  # validations and saves included; a busy machine
+
+
+# the budget rule: --max-time alone, --epochs alone, both, neither; --patience
+
+
+def test_max_time_alone_trains_past_the_default_epochs(tmp_path):
+    # 40 trees an epoch: the default 10 epochs take a fraction of a second
+    small = tmp_path / "small.txt"
+    small.write_text("".join((TREEBANK / "dev.txt").open(encoding="utf-8").readlines()[:40]),
+                     encoding="utf-8")
+    out = tmp_path / "t.pt"
+    result = run_here("train", "tree", small, "--hidden", "8", "--max-time", "2", "-o", out)
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"(within --max-time 2s)" in result.stderr
+    assert training_record(out)["epoch"] > TreeSettings.DEFAULT_EPOCHS
+    default = run_here("train", "tree", small, "--hidden", "8", "-o", tmp_path / "d.pt")
+    assert b"(after 10 epochs)" in default.stderr  # no budget at all: the kind's default
+    both = run_here("train", "tree", small, "--hidden", "8", "--epochs", "2", "--max-time",
+                    "60", "-o", tmp_path / "b.pt")
+    assert b"(after 2 epochs)" in both.stderr  # whichever comes first
+    assert training_record(tmp_path / "b.pt")["epoch"] == 2
+
+
+def test_patience_stops_when_validation_stops_improving(tmp_path, corpus_file):
+    # A learning rate far too high: validation gets worse after the first ones
+    out = tmp_path / "t.pt"
+    result = run_here("train", "tree", TREEBANK / "dev.txt", "--dev", TREEBANK / "dev.txt",
+                      "--hidden", "8", "--lr", "5", "--epochs", "50", "--patience", "2",
+                      "-o", out)
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"(--patience 2: 2 validations without a better figure)" in result.stderr
+    record = training_record(out)
+    assert record["epoch"] < 50
+    after_best = [e for e in record["history"] if e["step"] > record["best_step"]]
+    assert len(after_best) == 2
+    lm = tmp_path / "lm.pt"
+    result = run_here("train", "charlm", corpus_file, *SMALL_MODEL, "--lr", "0.5",
+                      "--eval-every", "2", "--patience", "1", "--steps", "200", "-o", lm)
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"(--patience 1: 1 validation without a better figure)" in result.stderr
+    assert training_record(lm)["step"] < 200
+
+
+def test_patience_may_change_on_resuming(tmp_path):
+    out = tmp_path / "t.pt"
+    assert run_here("train", "tree", TREEBANK / "dev.txt", "--hidden", "8", "--epochs", "1",
+                    "-o", out).returncode == 0
+    more = run_here("train", "tree", "--resume", out, "--epochs", "2", "--patience", "3")
+    assert more.returncode == 0, more.stderr.decode()
+    assert training_record(out)["settings"]["patience"] == 3
 
 
 # streaming fingerprints and passes

@@ -18,6 +18,7 @@ Not here: any one model kind, reading data, the checkpoint format (``rnntool.che
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 
@@ -304,6 +305,27 @@ def resuming(position: dict | None) -> str:
     return f"resuming at step {position['step']}: " if position else ""
 
 
+def stale_validations(record: dict, patience: int | None) -> bool:
+    """Whether ``patience`` validations in a row (the last ones in the record's history)
+    have not improved on the best one: the run should stop."""
+    if not patience or record["best_step"] is None:
+        return False
+    since = [entry for entry in record["history"] if entry["step"] > record["best_step"]]
+    return len(since) >= patience
+
+
+def stop_reason(settings, out_of_time: bool, stalled: bool, length: str) -> str:
+    """Why a run that was not interrupted stopped, in a few words; ``length``: how far it
+    went when its own length ended it ("10 epochs", "2000 steps")."""
+    if out_of_time:
+        return f"within --max-time {format_duration(settings.max_time)}"
+    if stalled:
+        count = settings.patience
+        return f"--patience {count}: {count} validation{'s' if count > 1 else ''} without a " \
+               f"better figure"
+    return f"after {length}"
+
+
 def fit_epochs(model, saver: Checkpointer, settings, epoch_batches, data_rng, step_loss,
                validate, reporter: ProgressReporter, *, unit: str, best_key: str,
                position: dict | None = None, metrics: bool = True,
@@ -315,11 +337,12 @@ def fit_epochs(model, saver: Checkpointer, settings, epoch_batches, data_rng, st
     order from ``data_rng``, an object with ``get_state`` and ``set_state``), one ``Step``
     each; then ``validate()`` -> ``(score, history fields, message)``, and the checkpoint
     is saved whenever the score beats ``record[best_key]`` (is higher, or with
-    ``higher_is_better=False`` lower). Stops after ``settings.epochs``; when
+    ``higher_is_better=False`` lower). Stops after ``settings.epoch_limit()`` epochs; when
     ``settings.max_time`` cannot hold another step and then the validation and saves (see
-    ``Budget``), mid-epoch if need be; or at SIGINT/SIGTERM, after the step in progress or
-    at once during a validation (then it saves and raises ``Interrupted``). Saves once more
-    at the end. ``position``: where a resumed run goes on
+    ``Budget``), mid-epoch if need be; after ``settings.patience`` validations in a row
+    without a better score; or at SIGINT/SIGTERM, after the step in progress or at once
+    during a validation (then it saves and raises ``Interrupted``). Saves once more at the
+    end, and says why it stopped. ``position``: where a resumed run goes on
     from. Keeps the record's step, epoch, elapsed, ``{unit}_seen`` and history up to date,
     and writes ``CKPT.metrics.jsonl`` (``metrics``; see ``RunLog``). Returns a summary dict.
     """
@@ -329,7 +352,10 @@ def fit_epochs(model, saver: Checkpointer, settings, epoch_batches, data_rng, st
     train_seconds = position["train_seconds"] if position else 0.0
     first_epoch = position["epoch"] if position else 1
     earlier = record["elapsed"]
-    out_of_time, total_steps = False, None
+    out_of_time, stalled, total_steps = False, False, None
+    last_epoch = settings.epoch_limit()  # None: --max-time alone ends the run
+    epochs = itertools.count(first_epoch) if last_epoch is None else \
+        range(first_epoch, last_epoch + 1)
     reseed_rank(group, settings.random_seed, step)
     log = run_log(saver, settings, unit, position, step, metrics)
 
@@ -362,13 +388,15 @@ def fit_epochs(model, saver: Checkpointer, settings, epoch_batches, data_rng, st
         run = Step(model, saver.optimizer, settings, group, stop, output, step, bad_loss,
                    guess=lambda step_seconds: 0.1 * len(batches) * step_seconds)
         start = run.start
-        for epoch in range(first_epoch, settings.epochs + 1):
+        epoch = first_epoch - 1  # the last epoch done, should none be left
+        for epoch in epochs:
             resumed = position is not None and epoch == first_epoch
             if resumed:
                 data_rng.set_state(position["epoch_rng"])
             epoch_rng = data_rng.get_state()
             batches = epoch_batches()
-            total_steps = total_steps or len(batches) * settings.epochs
+            if last_epoch is not None:
+                total_steps = total_steps or len(batches) * last_epoch
             total, count = (position["total"], position["count"]) if resumed else (0.0, 0)
             model.train()
             first_batch = position["batch"] if resumed else 0
@@ -388,7 +416,7 @@ def fit_epochs(model, saver: Checkpointer, settings, epoch_batches, data_rng, st
                 log.step(step, epoch - 1 + (index + 1) / len(batches), value, items,
                          time.monotonic() - tick, saver.optimizer.param_groups[0]["lr"],
                          earlier + elapsed)
-                done = max(step / total_steps, clock)
+                done = max(step / total_steps, clock) if total_steps else clock
                 out_of_time = clock >= 1.0
                 reporter.update(done, [f"epoch {epoch}", f"loss {value:.3f}",
                                        f"{format_rate(record[seen_key] / train_seconds)} {unit}/s"])
@@ -424,20 +452,20 @@ def fit_epochs(model, saver: Checkpointer, settings, epoch_batches, data_rng, st
                 message += f"; saved {output}"
             reporter.message(message)
             out_of_time = out_of_time or run.clock() >= 1.0  # validating took time too
-            if out_of_time:
+            stalled = validate is not None and stale_validations(record, settings.patience)
+            if out_of_time or stalled:
                 break
         record["elapsed"] = round(earlier + time.monotonic() - start, 3)
         if out_of_time and index + 1 < len(batches):  # the epoch goes on from where it stopped
             save(where(epoch, index + 1, epoch_rng, total, count))
         else:  # the next epoch starts from its beginning
-            save(where(epoch + 1 if out_of_time else settings.epochs + 1, 0,
-                       data_rng.get_state(), 0.0, 0))
+            save(where(epoch + 1, 0, data_rng.get_state(), 0.0, 0))
     elapsed = time.monotonic() - start
     rate = record[seen_key] / max(train_seconds, 1e-9)
     best = record[best_key]
-    timed = (f" (within --max-time {format_duration(settings.max_time)})" if out_of_time
-             else "")
-    reporter.message(f"done: {step} steps in {format_duration(elapsed)}{timed}, training at "
+    why = stop_reason(settings, out_of_time, stalled,
+                      f"{epoch} epoch{'s' if epoch != 1 else ''}")
+    reporter.message(f"done: {step} steps in {format_duration(elapsed)} ({why}), training at "
                      f"{format_rate(rate)} {unit}/s; "
                      + (f"best {best_key[5:].replace('_', ' ')} {best:.4f}; "
                         if best is not None else "") + f"model in {output}")

@@ -30,7 +30,7 @@ from rnntool.inference import lm_loss
 from rnntool.settings import CharLMSettings
 from rnntool.threads import Tuner
 from rnntool.training.engine import (Checkpointer, Step, data_digest, new_record,
-                                     reseed_rank, run_log)
+                                     reseed_rank, run_log, stale_validations, stop_reason)
 
 #: What each language model reads: its vocabulary level, and the nouns of its tokens.
 LEVELS = {"charlm": ("char", "characters", "chars"), "wordlm": ("word", "words", "words")}
@@ -202,7 +202,7 @@ def train(data: LMData, settings: CharLMSettings, output: str, *,
                         data_digest(ids, vocab.tokens))
     record["epoch"] = 0.0
     saver = Checkpointer(kind, model, vocab, optimizer, record, output, is_main)
-    step, state = 0, None
+    step, state, stalled = 0, None, False
     running, running_n = 0.0, 0
     train_seconds = 0.0
     position = saver.restore(resume, resume_path)
@@ -295,7 +295,8 @@ def train(data: LMData, settings: CharLMSettings, output: str, *,
                     log.flush(entry["epoch"])
                 reporter.message(message)
                 clock = max(clock, run.clock())  # validating took time too
-                finished = finished or clock >= 1.0
+                stalled = val_ids is not None and stale_validations(record, settings.patience)
+                finished = finished or clock >= 1.0 or stalled
             if finished:
                 break
             position = step % len(batches)
@@ -334,9 +335,12 @@ def train(data: LMData, settings: CharLMSettings, output: str, *,
     summary = {"steps": step, "best_val_loss": record["best_val_loss"], "elapsed": elapsed,
                "tokens_seen": record["tokens_seen"], "saved_step": record["best_step"],
                f"train_{unit}_per_second": record["tokens_seen"] / max(train_seconds, 1e-9)}
-    timed = (f" (within --max-time {format_duration(settings.max_time)})"
-             if clock >= 1.0 and step < total_steps else "")
-    summary_line = (f"done: {step} steps in {format_duration(elapsed)}{timed}, "
+    passes = settings.passes()
+    length = (f"--steps {settings.steps}" if passes is None or (settings.steps and
+                                                                 step >= settings.steps)
+              else f"{passes:g} epoch{'s' if passes != 1 else ''}")
+    why = stop_reason(settings, clock >= 1.0 and step < total_steps, stalled, length)
+    summary_line = (f"done: {step} steps in {format_duration(elapsed)} ({why}), "
                     f"{format_rate(summary[f'train_{unit}_per_second'])} {unit}/s")
     if record["best_val_loss"] is not None:
         summary_line += (f"; best validation loss {describe_loss(kind, record['best_val_loss'])}"

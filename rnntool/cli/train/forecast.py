@@ -40,7 +40,8 @@ Examples:
 @output_option("forecast.pt", "Checkpoint to write (the best one by held-out MAE).")
 @setting_options(ForecastSettings, "target", "columns", "window", "horizon", "val_frac", "cell",
                  "layers", "hidden", "dropout", "lr", "weight_decay", "clip", "batch_size",
-                 "epochs", "max_time", "random_seed", callbacks={"columns": columns})
+                 "epochs", "max_time", "patience", "random_seed",
+                 callbacks={"columns": columns})
 @run_options(ForecastSettings)
 @encoding_option
 @errors_option

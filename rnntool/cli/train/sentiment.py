@@ -56,7 +56,7 @@ Examples:
                  "hidden", "embed", "bidirectional", "pool")
 @embeddings_option
 @setting_options(SentimentSettings, "dropout", "lr", "weight_decay", "clip", "batch_size",
-                 "epochs", "max_time", "random_seed")
+                 "epochs", "max_time", "patience", "random_seed")
 @run_options(SentimentSettings)
 @on_error_option("A line that does not read (no label, no text, a malformed tree, a label "
                  "that is not an SST class under --binary)")

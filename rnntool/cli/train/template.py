@@ -18,7 +18,7 @@ from rnntool.cli.common import CHECKPOINT, invocation
 from rnntool.cli.train.options import setting_options, stacked
 
 #: Options a resumed run may change; every other setting stays the checkpoint's.
-RUN_LENGTH = ("epochs", "steps", "max_time", "threads", "log_every")
+RUN_LENGTH = ("epochs", "steps", "max_time", "patience", "threads", "log_every")
 
 
 def run_options(cls):
@@ -30,7 +30,7 @@ def run_options(cls):
             help="Go on from CKPT, written by an interrupted or finished run, exactly where it "
                  "stopped: the same data (leave out the input files to read the run's own "
                  "files again, or the same data piped into stdin for a run that read stdin) "
-                 "and settings; only --epochs, --steps, --max-time, --threads "
+                 "and settings; only --epochs, --steps, --max-time, --patience, --threads "
                  "and --log-every may change. Writes CKPT unless -o is given."),
         click.option(
             "--ignore-lock", is_flag=True,
@@ -93,7 +93,7 @@ def resumed(ctx: click.Context, kind: str, path: str | None, cls, given: dict):
             raise click.UsageError(
                 f"--{name.replace('_', '-')} {given[name]} differs from the resumed run's "
                 f"{'default' if saved[name] is None else saved[name]}; a resumed run keeps "
-                f"its settings (only --epochs, --steps, --max-time, --threads and "
+                f"its settings (only --epochs, --steps, --max-time, --patience, --threads and "
                 f"--log-every may change)")
     record_commands(ctx, loaded)
     return loaded, cls(**values)

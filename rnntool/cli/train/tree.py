@@ -32,8 +32,8 @@ Examples:
 @setting_options(TreeSettings, "cell", "hidden", "embed")
 @embeddings_option
 @setting_options(TreeSettings, "dropout", "binary", "node_loss", "optimizer", "lr",
-                 "weight_decay", "clip", "batch_size", "epochs", "max_time", "random_seed",
-                 "min_count")
+                 "weight_decay", "clip", "batch_size", "epochs", "max_time", "patience",
+                 "random_seed", "min_count")
 @run_options(TreeSettings)
 @on_error_option("A malformed tree (or, with --binary, a label that is not an SST class)")
 @encoding_option
