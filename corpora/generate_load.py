@@ -31,23 +31,17 @@ Output
 - test.csv: the 4 weeks that follow (672 hours), for `rnntool eval` and
   `rnntool predict`.
 
-The output is deterministic: the same seed gives byte-identical files.
-
-Regenerate with:
-
-    python corpora/generate_load.py
-
-Options: --out DIR (default: load/ next to this script) and --seed N.
+Regenerate with `python corpora/generate_load.py [--out DIR] [--seed N]` (default: load/
+beside this script); the same seed gives byte-identical files.
 """
 
-import argparse
 import math
 import random
 from pathlib import Path
 
-# ---------------------------------------------------------------------------
+from generating import output_folder
+
 # Settings
-# ---------------------------------------------------------------------------
 
 SEED = 20240717
 DEFAULT_OUT = Path(__file__).resolve().parent / "load"
@@ -97,15 +91,8 @@ def demands(rng, temps):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=str(DEFAULT_OUT),
-                        help="output directory (default: load/ next to this script)")
-    parser.add_argument("--seed", type=int, default=SEED,
-                        help="random seed (default: %(default)s)")
-    args = parser.parse_args()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(args.seed)
+    out, seed = output_folder(__doc__, DEFAULT_OUT, SEED)
+    rng = random.Random(seed)
     hours = sum(n for _, n in SPLITS)
     temps = temperatures(rng, hours)
     loads = demands(rng, temps)

@@ -28,31 +28,23 @@ Output
 - pos.txt (1000 other sentences): one sentence a line of `word/POS` items,
   the slash format, for a part-of-speech tagger.
 
-The output is deterministic: the same seed gives byte-identical files.
-
-Regenerate with:
-
-    python corpora/generate_tagged.py
-
-Options: --out DIR (default: tagged/ next to this script) and --seed N.
+Regenerate with `python corpora/generate_tagged.py [--out DIR] [--seed N]` (default: tagged/
+beside this script); the same seed gives byte-identical files.
 """
 
-import argparse
 import random
 from pathlib import Path
 
-# ---------------------------------------------------------------------------
+from generating import output_folder
+
 # Settings
-# ---------------------------------------------------------------------------
 
 SEED = 20240702
 DEFAULT_OUT = Path(__file__).resolve().parent / "tagged"
 SPLITS = (("train", 900), ("dev", 150), ("test", 150))
 POS_SENTENCES = 1000
 
-# ---------------------------------------------------------------------------
 # Word lists (all hand-written for this project)
-# ---------------------------------------------------------------------------
 
 FIRST_NAMES = ["Anna", "Tomas", "Ines", "Karl", "Mira", "Jonas", "Leila", "Oskar",
                "Rosa", "Viktor", "Hanna", "Emil", "Sara", "Nils", "Clara", "Paul",
@@ -124,9 +116,7 @@ SLOT_WORDS = {"DAY": (DAYS, "NNP"), "NUM": (NUMBERS, "CD"), "YEAR": (YEARS, "CD"
               "FACS": (FACILITIES_PLURAL, "NNS"), "TOPIC": (TOPICS, "NN"),
               "ADJ": (ADJECTIVES, "JJ"), "PRP": (PRONOUNS, "PRP")}
 
-# ---------------------------------------------------------------------------
 # Names
-# ---------------------------------------------------------------------------
 
 
 def surname(rng):
@@ -167,9 +157,7 @@ def organisation(rng):
     return entity(words, "ORG")
 
 
-# ---------------------------------------------------------------------------
 # Sentences
-# ---------------------------------------------------------------------------
 
 ENTITIES = {"PER": person, "LOC": location, "ORG": organisation}
 
@@ -202,15 +190,8 @@ def sentences(rng, count, seen):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=str(DEFAULT_OUT),
-                        help="output directory (default: tagged/ next to this script)")
-    parser.add_argument("--seed", type=int, default=SEED,
-                        help="random seed (default: %(default)s)")
-    args = parser.parse_args()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(args.seed)
+    out, seed = output_folder(__doc__, DEFAULT_OUT, SEED)
+    rng = random.Random(seed)
     seen = set()
     for name, count in SPLITS:
         path = out / f"{name}.conll"

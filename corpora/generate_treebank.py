@@ -81,9 +81,10 @@ Regenerate with:
 Options: --out DIR (default: sentiment/ next to this script) and --seed N.
 """
 
-import argparse
 import random
 from pathlib import Path
+
+from generating import output_folder
 
 # ---------------------------------------------------------------------------
 # Settings
@@ -475,16 +476,8 @@ def build_splits(seed=SEED):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=str(DEFAULT_OUT),
-                        help="output directory (default: sentiment/ next "
-                             "to this script)")
-    parser.add_argument("--seed", type=int, default=SEED,
-                        help="random seed (default: %(default)s)")
-    args = parser.parse_args()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    for name, trees in build_splits(args.seed).items():
+    out, seed = output_folder(__doc__, DEFAULT_OUT, SEED)
+    for name, trees in build_splits(seed).items():
         path = out / f"{name}.txt"
         with open(path, "w", encoding="utf-8", newline="\n") as f:
             for tree in trees:
