@@ -5,7 +5,8 @@ status 1, and leaves what was written before as it was.
 
 Real processes where the condition belongs to the process (a resource limit, a closed file
 descriptor, the locale Python starts with); the rest in this process, with ``sys.stdout``
-set to what a process would have.
+set to what a process would have. Only the last two need a process as Python starts it;
+the others are forked from test_reliability's server, which has loaded torch already.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import resource
-import signal
 import subprocess
 import sys
 import types
@@ -23,6 +22,7 @@ import click
 import pytest
 
 from conftest import ROOT, assert_one_line_error, run_here
+from forked import run_forked
 
 TREEBANK = ROOT / "corpora" / "sentiment"
 CORPUS = (ROOT / "corpora" / "default.txt").read_text(encoding="utf-8")[:60_000]
@@ -34,11 +34,12 @@ def run_process(*args, limit: int | None = None, stdout=subprocess.PIPE, close_s
                 env=None):
     """``python -m rnntool ARGS`` in a process of its own: with a file-size limit of
     ``limit`` bytes (SIGXFSZ left at its default, which would kill the process: rnntool
-    must ignore it), with stdout closed, or with ``env`` over the environment."""
+    must ignore it) or ``stdout`` a file, forked (``run_forked``); with stdout closed, or
+    with ``env`` over the environment, as Python starts."""
+    if not close_stdout and env is None:
+        return run_forked(*args, limit=limit, stdout=stdout, cwd=ROOT)
+
     def prepare():
-        if limit is not None:
-            signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
         if close_stdout:
             os.close(1)
     full_env = dict(os.environ, RNNTOOL_LOG_INTERVAL="1000", OMP_NUM_THREADS="1")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -15,13 +16,16 @@ import torch
 from conftest import DEFAULT_CORPUS, ROOT, assert_one_line_error, run_here
 from rnntool.distributed import Group
 from rnntool.errors import RnnToolError
+from forked import Command
 
 TREEBANK = ROOT / "corpora" / "sentiment"
 HELPERS = ROOT / "tests" / "helpers"
 
+CHARLM = [DEFAULT_CORPUS, "--hidden", "32", "--embed", "16", "--dropout", "0", "--seq-len",
+          "40", "--eval-every", "8", "--log-every", "4"]
 KINDS = {
-    "charlm": [DEFAULT_CORPUS, "--hidden", "32", "--embed", "16", "--dropout", "0",
-               "--seq-len", "40", "--steps", "24", "--eval-every", "8", "--log-every", "4"],
+    # 16 steps: the two-process run also serves test_a_run_resumes_on_another_number_of_processes
+    "charlm": [*CHARLM, "--steps", "16"],
     "tree": [TREEBANK / "dev.txt", "--dev", TREEBANK / "test.txt", "--hidden", "16",
              "--epochs", "2", "--batch-size", "25", "--log-every", "5"],
     "sentiment": [TREEBANK / "dev.txt", "--dev", TREEBANK / "test.txt", "--hidden", "16",
@@ -37,30 +41,47 @@ KINDS = {
 }
 
 
-def torchrun(*args, processes: int = 2, script=None, input=None, timeout=240):
+def torchrun(*args, processes: int = 2, script=None, timeout=240):
     """``torchrun --standalone --nproc-per-node=N -m rnntool ARGS`` (or a script)."""
     env = dict(os.environ, OMP_NUM_THREADS="1", RNNTOOL_LOG_INTERVAL="1000")
     target = [str(script)] if script else ["-m", "rnntool"]
     return subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
                            f"--nproc-per-node={processes}", *target, *map(str, args)],
-                          env=env, input=input, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, timeout=timeout,
-                          stdin=None if input is not None else subprocess.DEVNULL)
+                          env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=timeout, stdin=subprocess.DEVNULL)
 
 
 def history(path) -> list[dict]:
     return torch.load(path, weights_only=True)["training"]["history"]
 
 
+def train_on_two(kind: str, out):
+    """``rnntool train KIND`` (KINDS' arguments) by two processes under torchrun."""
+    pair = torchrun("train", kind, *KINDS[kind], "-o", out)
+    assert pair.returncode == 0, pair.stderr.decode()
+    return pair
+
+
+@pytest.fixture(scope="module")
+def charlm_on_two(tmp_path_factory):
+    """The char-LM trained by two processes (a folder of its own): what one learns alike,
+    and a run that one process goes on with."""
+    out = tmp_path_factory.mktemp("two") / "m.pt"
+    return out, train_on_two("charlm", out)
+
+
 @pytest.mark.parametrize("kind", sorted(KINDS))
-def test_two_processes_learn_what_one_learns(kind, tmp_path):
-    one, two = tmp_path / "one" / "m.pt", tmp_path / "two" / "m.pt"
+def test_two_processes_learn_what_one_learns(kind, tmp_path, request):
+    one = tmp_path / "one" / "m.pt"
     one.parent.mkdir()
-    two.parent.mkdir()
     single = run_here("train", kind, *KINDS[kind], "-o", one)  # one process: this one
     assert single.returncode == 0, single.stderr.decode()
-    pair = torchrun("train", kind, *KINDS[kind], "-o", two)
-    assert pair.returncode == 0, pair.stderr.decode()
+    if kind == "charlm":
+        two, pair = request.getfixturevalue("charlm_on_two")
+    else:
+        two = tmp_path / "two" / "m.pt"
+        two.parent.mkdir()
+        pair = train_on_two(kind, two)
     expected, got = history(one), history(two)
     assert len(expected) == len(got) >= 2
     for a, b in zip(expected, got):
@@ -92,13 +113,14 @@ def test_a_failing_rank_stops_the_job_with_a_clear_error(tmp_path):
     assert not out.exists() and not (tmp_path / "m.pt.lock").exists()
 
 
-def test_a_run_resumes_on_another_number_of_processes(tmp_path):
-    args = ["train", "charlm", *KINDS["charlm"][:-6], "--eval-every", "8"]
+def test_a_run_resumes_on_another_number_of_processes(tmp_path, charlm_on_two):
     straight = tmp_path / "straight.pt"
-    assert run_here(*args, "--steps", "24", "-o", straight).returncode == 0
-    split = tmp_path / "split.pt"
-    first = torchrun(*args, "--steps", "16", "-o", split)
-    assert first.returncode == 0, first.stderr.decode()
+    assert run_here("train", "charlm", *CHARLM, "--steps", "24", "-o", straight
+                    ).returncode == 0
+    split = tmp_path / "split.pt"  # its first 16 steps by two processes, a copy to go on with
+    two, _ = charlm_on_two
+    shutil.copyfile(two, split)
+    shutil.copyfile(f"{two}.metrics.jsonl", f"{split}.metrics.jsonl")
     state = torch.load(split, weights_only=True)["training"]["resume"]["state"]
     assert all(s.shape[1] == 16 for s in state)  # every stream's state, gathered on rank 0
     resumed = run_here("train", "charlm", "--resume", split, "--steps", "24")
@@ -110,9 +132,18 @@ def test_a_run_resumes_on_another_number_of_processes(tmp_path):
 
 
 def test_stdin_and_uneven_stream_counts_are_refused(tmp_path):
-    piped = torchrun("train", "charlm", "-o", tmp_path / "m.pt", input=b"some text\n" * 100,
-                     timeout=120)
-    err = piped.stderr.decode()
+    # Refused from the launcher's environment before any process group is joined: shown in
+    # one process with torchrun's variables, as rank 0 of two (a process of its own, to
+    # end it should it wait for rank 1 instead)
+    with open(os.devnull, "wb") as devnull:
+        piped = Command("train", "charlm", "-o", tmp_path / "m.pt", input=b"some text\n" * 100,
+                        stdout=devnull, env={"RANK": "0", "WORLD_SIZE": "2", "LOCAL_RANK": "0",
+                                             "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500"})
+    try:
+        piped.wait(timeout=60)
+    finally:
+        piped.kill()
+    err = piped.communicate()[1].decode()
     assert piped.returncode != 0
     assert "under torchrun every process reads the training data itself" in err
     assert "give the data as files" in err

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import subprocess
-import sys
 import zipfile
 
 import pytest
@@ -15,6 +13,7 @@ from rnntool import checkpoint
 from rnntool.errors import CheckpointError
 
 from conftest import ROOT, SMALL_MODEL, assert_one_line_error, run_here
+from forked import Command
 
 
 @pytest.fixture()
@@ -224,18 +223,21 @@ def plenty(tmp_path_factory):
 
 
 def closed_pipe_run(args, *, read_first_line: bool):
-    """Run ``rnntool ARGS`` with stdout a pipe whose reader closes it at once (before
-    anything is written) or after reading one line; return (status, first line, stderr)."""
-    process = subprocess.Popen([sys.executable, "-m", "rnntool", *map(str, args)],
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE,
-                               env=dict(os.environ, OMP_NUM_THREADS="1",
-                                        RNNTOOL_LOG_INTERVAL="1000"))
-    first = process.stdout.readline() if read_first_line else b""
-    process.stdout.close()
-    stderr = process.stderr.read()
-    process.stderr.close()
-    return process.wait(timeout=300), first, stderr
+    """Run ``rnntool ARGS`` in a process of its own (test_reliability's ``Command``) with
+    stdout a pipe whose reader is gone before the process starts, or leaves after reading
+    one line; return (status, first line, stderr)."""
+    if read_first_line:
+        process = Command(*args)
+        first = process.stdout.readline()
+        process.stdout.close()
+    else:
+        read, write = os.pipe()
+        os.close(read)
+        with open(write, "wb") as stdout:
+            process = Command(*args, stdout=stdout)
+        first = b""
+    _, stderr = process.communicate()
+    return process.returncode, first, stderr
 
 
 # (command line, what its first output line starts with); paths filled in by the test

@@ -29,6 +29,7 @@ from rnntool.sampling import generate
 from rnntool.vocab import EOS, RESERVED, Vocab
 
 from conftest import ROOT, assert_one_line_error
+from forked import run_forked
 
 pytestmark = pytest.mark.fuzz
 
@@ -451,17 +452,27 @@ def test_sample_command_options(fuzz_tally, trained_model, charlm, prime, temper
        | prime_text.filter(lambda t: t and "\0" not in t).map(
            lambda t: t.encode("utf-8", "surrogatepass")))
 def test_sample_prime_from_the_real_command_line(fuzz_tally, trained_model, charlm, prime):
-    """The real process with any bytes as the prime: the prime and its continuation, or one
-    line naming a character the model never saw."""
+    """A process of its own with any bytes as the prime: the prime and its continuation, or
+    one line naming a character the model never saw. (Forked by test_reliability's server,
+    which passes the bytes decoded as Python decodes its command line, ``os.fsdecode``;
+    a process that decodes them itself: the next test.)"""
     fuzz_tally.count("sample subprocess")
-    result = subprocess.run(
-        [sys.executable, "-m", "rnntool", "sample", str(trained_model), b"--seed=" + prime,
-         "-n", "5", "--random-seed", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, timeout=120,
-        env=dict(os.environ, OMP_NUM_THREADS="1"))
+    result = run_forked("sample", trained_model, "--seed=" + os.fsdecode(prime), "-n", "5",
+                        "--random-seed", "1")
     text = prime.decode("utf-8", "surrogateescape")
     if set(text) <= known_chars(charlm[1]):
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith(prime)
     else:
         assert_one_line_error(result, "lacks")
+
+
+def test_undecodable_prime_bytes_from_a_fresh_process(trained_model):
+    """What Python makes of such bytes on a command line it reads itself: a character the
+    model never saw (U+DC80 for the byte 0x80), named in one line."""
+    result = subprocess.run(
+        [sys.executable, "-m", "rnntool", "sample", str(trained_model), b"--seed=\x80the",
+         "-n", "5", "--random-seed", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, timeout=120,
+        env=dict(os.environ, OMP_NUM_THREADS="1"))
+    assert_one_line_error(result, "lacks", "U+DC80")

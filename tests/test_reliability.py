@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -16,8 +14,8 @@ import torch
 from rnntool import checkpoint
 from rnntool.vocab import Vocab
 
-from conftest import (DEFAULT_CORPUS, ROOT, SMALL_MODEL, assert_one_line_error, run_cli,
-                      run_here)
+from conftest import DEFAULT_CORPUS, ROOT, SMALL_MODEL, assert_one_line_error, run_here
+from forked import Command
 
 TREEBANK = ROOT / "corpora" / "sentiment"
 
@@ -34,16 +32,10 @@ RUNS = {
 }
 
 
-def start(*args) -> subprocess.Popen:
-    env = dict(os.environ, RNNTOOL_LOG_INTERVAL="1000", OMP_NUM_THREADS="1")
-    return subprocess.Popen([sys.executable, "-m", "rnntool", *map(str, args)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-
-
 def wait_for(path, process, timeout=120.0) -> None:
     deadline = time.monotonic() + timeout
     while not os.path.exists(path):
-        assert process.poll() is None, process.stderr.read().decode()
+        assert process.poll() is None, process.communicate()[1].decode()
         assert time.monotonic() < deadline
         time.sleep(0.01)
 
@@ -63,8 +55,7 @@ def assert_same_weights(a: dict, b: dict) -> None:
                                           ("sentiment", signal.SIGINT)])
 def test_interrupted_and_resumed_equals_uninterrupted(tmp_path, kind, signum):
     whole, part = tmp_path / "whole.pt", tmp_path / "part.pt"
-    assert run_here("train", *RUNS[kind], "-o", whole).returncode == 0
-    process = start("train", *RUNS[kind], "-o", part)
+    process = Command("train", *RUNS[kind], "-o", part)
     wait_for(part, process)
     process.send_signal(signum)
     _, err = process.communicate(timeout=120)
@@ -72,10 +63,14 @@ def test_interrupted_and_resumed_equals_uninterrupted(tmp_path, kind, signum):
     message = err.decode().strip().splitlines()[-1]
     assert f"stopped by {signal.Signals(signum).name}" in message and "--resume" in message
     stopped = torch.load(part, weights_only=True)["training"]
-    assert 0 < stopped["step"] < torch.load(whole, weights_only=True)["training"]["step"]
     assert not (tmp_path / "part.pt.lock").exists()
+    # the uninterrupted run in a process of its own, while this one resumes (two cores)
+    uninterrupted = Command("train", *RUNS[kind], "-o", whole)
     resumed = run_here("train", kind, "--resume", part)  # its data and settings from the file
     assert resumed.returncode == 0, resumed.stderr.decode()
+    _, err = uninterrupted.communicate()
+    assert uninterrupted.returncode == 0, err.decode()
+    assert 0 < stopped["step"] < torch.load(whole, weights_only=True)["training"]["step"]
     assert b"resuming at step" in resumed.stderr
     assert_same_weights(weights(whole), weights(part))
     assert_same_weights(weights(whole, resume=True), weights(part, resume=True))
@@ -86,7 +81,7 @@ def test_interrupted_and_resumed_equals_uninterrupted(tmp_path, kind, signum):
 
 def test_a_finished_run_goes_on_with_more_epochs(tmp_path):
     out = tmp_path / "t.pt"
-    base = ["train", "tree", TREEBANK / "train.txt", "--hidden", "12", "--epochs", "1", "-o", out]
+    base = ["train", "tree", TREEBANK / "dev.txt", "--hidden", "12", "--epochs", "1", "-o", out]
     assert run_here(*base).returncode == 0
     more = run_here("train", "tree", "--resume", out, "--epochs", "2")
     assert more.returncode == 0, more.stderr
@@ -113,7 +108,7 @@ def test_resume_refuses_other_data_and_settings(tmp_path):
 
 def test_a_second_run_on_the_same_output_is_refused(tmp_path):
     out = tmp_path / "m.pt"
-    first = start("train", *RUNS["charlm"][:-4], "--steps", "100000", "-o", out)
+    first = Command("train", *RUNS["charlm"][:-4], "--steps", "100000", "-o", out)
     try:
         wait_for(tmp_path / "m.pt.lock", first)
         second = run_here("train", *RUNS["tree"], "-o", out)
@@ -134,8 +129,8 @@ def test_a_second_run_on_the_same_output_is_refused(tmp_path):
 
 def test_a_second_interrupt_exits_at_once_and_keeps_the_last_checkpoint(tmp_path):
     out = tmp_path / "m.pt"
-    process = start("train", *RUNS["charlm"][:-4], "--steps", "100000", "--eval-every", "5",
-                    "-o", out)
+    process = Command("train", *RUNS["charlm"][:-4], "--steps", "100000", "--eval-every", "5",
+                      "-o", out)
     wait_for(out, process)
     process.send_signal(signal.SIGINT)
     process.send_signal(signal.SIGINT)
@@ -152,7 +147,7 @@ def kill_at_random(args, target, checks: int, seconds: float, verify) -> int:
     rng = random.Random(0)
     killed = 0
     for _ in range(checks):
-        process = start(*args)
+        process = Command(*args)
         time.sleep(rng.uniform(0, seconds))
         if process.poll() is None:
             process.kill()
@@ -164,15 +159,18 @@ def kill_at_random(args, target, checks: int, seconds: float, verify) -> int:
 
 def test_sigkill_never_tears_a_vocabulary(tmp_path):
     text = tmp_path / "big.txt"
-    text.write_text("".join(f"line {i} with word{i % 5000} and more\n" for i in range(200_000)))
+    # 55,000 words, a vocabulary file of 770 KB: a forked run takes under a second
+    text.write_text("".join(f"line {i} with word{i % 5000} and more\n" for i in range(50_000)))
     out = tmp_path / "v.vocab"
     out.write_text(run_here("vocab", DEFAULT_CORPUS, "--level", "word").stdout.decode())
     before = out.read_bytes()
+    # started as the runs killed below are, which take this long
+    full = Command("vocab", text, "--level", "word", "-o", tmp_path / "full.vocab")
     started = time.monotonic()
-    # a process of its own: the runs killed below take this long, start-up included
-    assert run_cli("vocab", text, "--level", "word", "-o", tmp_path / "full.vocab").returncode == 0
-    after = (tmp_path / "full.vocab").read_bytes()
+    _, err = full.communicate()
     duration = time.monotonic() - started
+    assert full.returncode == 0, err.decode()
+    after = (tmp_path / "full.vocab").read_bytes()
 
     def verify():
         assert out.read_bytes() in (before, after)
@@ -184,16 +182,23 @@ def test_sigkill_never_tears_a_vocabulary(tmp_path):
 
 def test_sigkill_never_tears_a_checkpoint(tmp_path):
     out = tmp_path / "m.pt"
-    args = ["train", *RUNS["charlm"][:-4], "--steps", "100000", "--eval-every", "1",
-            "--val-frac", "0.02", "-o", out]
-    process = start(*args)
+    # a checkpoint of 30 MB (hidden 384), written after nearly every step of tiny batches
+    # (and 20 validation characters): about half the run is spent writing it, so a tear
+    # would show after one or two kills
+    args = ["train", "charlm", DEFAULT_CORPUS, "--hidden", "384", "--embed", "64",
+            "--batch-size", "2", "--seq-len", "4", "--val-tokens", "20", "--steps", "100000",
+            "--eval-every", "1", "-o", out]
+    process = Command(*args)
     wait_for(out, process)
     process.kill()
     process.communicate()
 
     def verify():
         checkpoint.load(str(out), kind="charlm")
-    assert kill_at_random([*args, "--ignore-lock"], out, 6, 4.0, verify) >= 3
+        for left in tmp_path.glob(".m.pt.*"):  # what a killed save was writing: 30 MB
+            left.unlink()
+    # (a forked run saves its first checkpoint within 0.2 s)
+    assert kill_at_random([*args, "--ignore-lock"], out, 6, 1.5, verify) >= 3
 
 
 def test_a_loss_that_explodes_stops_and_keeps_the_last_good_checkpoint(tmp_path):
@@ -219,13 +224,17 @@ def test_bad_tree_lines_stop_or_are_skipped(tmp_path):
     out = tmp_path / "t.pt"
     assert_one_line_error(run_here("train", "tree", path, "--binary", "-o", out),
                           f"{path}: line 2", "label 7 is not an SST class")
-    skipped = run_here("train", "tree", path, "--binary", "--on-error", "skip", "--hidden",
-                       "4", "--epochs", "1", "-o", out)
-    assert skipped.returncode == 0, skipped.stderr
-    assert b"skipped 3 bad lines (the first: line 2:" in skipped.stderr
-    assert torch.load(out, weights_only=True)["training"]["trees_seen"] == 3
-    parsed = run_here("parse", path)
-    assert parsed.stdout.decode().split("\n")[5].count("(") == 2 * 10_001 - 1
+    with open(tmp_path / "parsed.txt", "w+b") as parsed:
+        parsing = Command("parse", path, stdout=parsed)  # on the other core, meanwhile
+        skipped = run_here("train", "tree", path, "--binary", "--on-error", "skip", "--hidden",
+                           "4", "--epochs", "1", "-o", out)
+        assert skipped.returncode == 0, skipped.stderr
+        assert b"skipped 3 bad lines (the first: line 2:" in skipped.stderr
+        assert torch.load(out, weights_only=True)["training"]["trees_seen"] == 3
+        _, err = parsing.communicate()
+        assert parsing.returncode == 0, err.decode()
+        parsed.seek(0)
+        assert parsed.read().decode().split("\n")[5].count("(") == 2 * 10_001 - 1
 
 
 def test_a_run_that_read_stdin_resumes_from_the_same_data_piped_in_again(tmp_path):

@@ -16,7 +16,8 @@ from rnntool.cli import cli
 from rnntool.cli.eval import format_report
 from rnntool.kinds.tree import CLASS_COLOURS
 
-from conftest import run_cli, run_here
+from conftest import run_here
+from forked import run_forked
 from test_train_tree import treebank
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -95,7 +96,7 @@ def test_eval_piped_is_plain_text_and_on_a_terminal_tables(which, data, monkeypa
     model = request.getfixturevalue(which)
     as_json = invoke("eval", model, data, "--json")
     report = json.loads(as_json)
-    piped = run_cli("eval", model, data)  # a real process, its stdout a real pipe
+    piped = run_forked("eval", model, data)  # a process of its own, its stdout a real pipe
     assert piped.returncode == 0, piped.stderr
     assert piped.stdout.decode() == format_report(report)
 
@@ -139,7 +140,7 @@ def test_pretty_drawings_are_coloured_by_class_on_a_terminal(which, classes, mon
                                                               request):
     model = request.getfixturevalue(which)
     lines = "\n".join(SENTENCES) + "\n"
-    piped = run_cli("predict", model, "--output", "pretty", input=lines)  # a real pipe
+    piped = run_forked("predict", model, "--output", "pretty", input=lines.encode())  # a pipe
     assert piped.returncode == 0, piped.stderr
     plain = piped.stdout.decode()
     assert "\x1b" not in plain and "(" in plain
