@@ -5,7 +5,9 @@ The loop asks before each step whether the budget can still hold that step and t
 final validation and save; the answer comes from the times measured so far (a moving
 average of a step, the last validation, the longest save), and before the first validation
 from a guess the loop gives (its share of a step's time). So a run told ``--max-time 30``
-ends within about 30 seconds of training, whatever the validation costs.
+ends within about 30 seconds of training, whatever the validation costs. Also here: the
+other ends of a run (``--patience``, ``stale_validations``) and how a run says why it
+stopped (``stop_reason``).
 
 Not here: the loops (``rnntool.training.engine``, ``rnntool.training.lm``), making the
 processes of a distributed run agree on the clock (``rnntool.distributed.StepSync``).
@@ -15,6 +17,8 @@ from __future__ import annotations
 
 import time
 from typing import Callable
+
+from rnntool.console import format_duration
 
 
 class Budget:
@@ -70,3 +74,24 @@ class Budget:
             return 0.0
         room = self.limit - 2 * (self.step_seconds or 0.0) - self.reserve()
         return min(1.0, self.elapsed() / room) if room > 0 else 1.0
+
+
+def stale_validations(record: dict, patience: int | None) -> bool:
+    """Whether ``patience`` validations in a row (the last ones in the record's history)
+    have not improved on the best one: the run should stop."""
+    if not patience or record["best_step"] is None:
+        return False
+    since = [entry for entry in record["history"] if entry["step"] > record["best_step"]]
+    return len(since) >= patience
+
+
+def stop_reason(settings, out_of_time: bool, stalled: bool, length: str) -> str:
+    """Why a run that was not interrupted stopped, in a few words; ``length``: how far it
+    went when its own length ended it ("10 epochs", "2000 steps")."""
+    if out_of_time:
+        return f"within --max-time {format_duration(settings.max_time)}"
+    if stalled:
+        count = settings.patience
+        return f"--patience {count}: {count} validation{'s' if count > 1 else ''} without a " \
+               f"better figure"
+    return f"after {length}"

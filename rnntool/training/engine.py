@@ -30,7 +30,7 @@ from rnntool.distributed import SINGLE, Group, StepSync
 from rnntool.errors import Interrupted, RnnToolError
 from rnntool.guard import Abandoned, StopSignals
 from rnntool.threads import Tuner
-from rnntool.training.budget import Budget
+from rnntool.training.budget import Budget, stale_validations, stop_reason
 
 
 def apply_gradients(loss, optimizer, params, clip: float) -> float:
@@ -303,27 +303,6 @@ def shuffled_batches(n: int, batch_size: int, rng) -> list[list[int]]:
 def resuming(position: dict | None) -> str:
     """The start of a run's first message: where a resumed run goes on from."""
     return f"resuming at step {position['step']}: " if position else ""
-
-
-def stale_validations(record: dict, patience: int | None) -> bool:
-    """Whether ``patience`` validations in a row (the last ones in the record's history)
-    have not improved on the best one: the run should stop."""
-    if not patience or record["best_step"] is None:
-        return False
-    since = [entry for entry in record["history"] if entry["step"] > record["best_step"]]
-    return len(since) >= patience
-
-
-def stop_reason(settings, out_of_time: bool, stalled: bool, length: str) -> str:
-    """Why a run that was not interrupted stopped, in a few words; ``length``: how far it
-    went when its own length ended it ("10 epochs", "2000 steps")."""
-    if out_of_time:
-        return f"within --max-time {format_duration(settings.max_time)}"
-    if stalled:
-        count = settings.patience
-        return f"--patience {count}: {count} validation{'s' if count > 1 else ''} without a " \
-               f"better figure"
-    return f"after {length}"
 
 
 def fit_epochs(model, saver: Checkpointer, settings, epoch_batches, data_rng, step_loss,

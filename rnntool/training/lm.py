@@ -29,8 +29,9 @@ from rnntool.evaluate import bits
 from rnntool.inference import lm_loss
 from rnntool.settings import CharLMSettings
 from rnntool.threads import Tuner
+from rnntool.training.budget import stale_validations, stop_reason
 from rnntool.training.engine import (Checkpointer, Step, data_digest, new_record,
-                                     reseed_rank, run_log, stale_validations, stop_reason)
+                                     reseed_rank, run_log)
 
 #: What each language model reads: its vocabulary level, and the nouns of its tokens.
 LEVELS = {"charlm": ("char", "characters", "chars"), "wordlm": ("word", "words", "words")}
