@@ -163,7 +163,7 @@ def read_tree(text: str) -> Tree:
                 raise BracketError("')' closes no bracket", column)
             label, children, start = stack.pop()
             if not children:
-                what = f"'({label})'" if label else "'()'"
+                what = quote_token(f"({label})", limit=40)
                 raise BracketError(f"empty brackets {what}", start)
             node = Tree(label, children)
             if stack:

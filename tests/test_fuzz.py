@@ -17,7 +17,6 @@ import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 from nltk.tree import Tree
 
@@ -28,7 +27,7 @@ from rnntool.errors import InputError, RnnToolError
 from rnntool.sampling import generate
 from rnntool.vocab import EOS, RESERVED, Vocab
 
-from conftest import ROOT, assert_one_line_error
+from conftest import ROOT, assert_one_line_error, separate_streams_runner
 from forked import run_forked
 
 pytestmark = pytest.mark.fuzz
@@ -66,7 +65,7 @@ def one_line(message: str) -> bool:
     return len(message.splitlines()) == 1
 
 
-runner = CliRunner()
+runner = separate_streams_runner()
 
 
 def invoke(*args, input: bytes | None = None):

@@ -9,14 +9,13 @@ import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
 
 from rnntool import console
 from rnntool.cli import cli
 from rnntool.cli.eval import format_report
 from rnntool.kinds.tree import CLASS_COLOURS
 
-from conftest import run_here
+from conftest import run_here, separate_streams_runner
 from forked import run_forked
 from test_train_tree import treebank
 
@@ -55,7 +54,8 @@ def invoke(*args, input=None, no_color=False) -> str:
     """stdout of the command run in-process (click's runner: stdout is no terminal)."""
     env = {"COLUMNS": "120", "TERM": "xterm-256color", "NO_COLOR": "1" if no_color else None,
            "OMP_NUM_THREADS": "1"}
-    result = CliRunner().invoke(cli, [str(a) for a in args], input=input, env=env)
+    result = separate_streams_runner().invoke(cli, [str(a) for a in args], input=input,
+                                              env=env)
     assert result.exit_code == 0, (result.output, result.exception)
     return result.stdout
 
