@@ -1,5 +1,5 @@
 """Every training setting, declared once per model kind: its default, help text, metavar and
-bounds, as the metadata of a dataclass field (``setting(...)``).
+bounds, as the metadata of a dataclass field (``setting(...)``, ``rnntool.declarations``).
 
 Plain dataclasses with no heavy imports (neither click nor torch), so the command line can
 read the defaults and help without loading torch or numpy: ``rnntool.cli.train.options``
@@ -11,9 +11,9 @@ settings do (``rnntool.training``), the options that are not settings (input fil
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
+from rnntool.declarations import Settings, redeclared, setting
 from rnntool.errors import RnnToolError
 from rnntool.labelled import FORMATS as _LINE_FORMATS
 from rnntool.tagging import TAGGED_FORMATS
@@ -31,99 +31,20 @@ POOLS = ("last", "mean", "max")
 #: What a labelled line may hold: every line format of ``rnntool.labelled`` but bare text.
 LABELLED_FORMATS = tuple(name for name in _LINE_FORMATS if name != "text")
 
-#: Random seeds are 64-bit: 0 to SEED_LIMIT - 1.
-SEED_LIMIT = 2 ** 64
-
-#: The key of a setting's ``Setting`` in its dataclass field's metadata.
-SETTING = "rnntool.setting"
-
-
-@dataclass(frozen=True)
-class Setting:
-    """How one setting is offered on the command line and checked: the metadata of its
-    field. Numbers are bounded by ``minimum``/``maximum`` (excluded with ``min_open`` /
-    ``max_open``); a setting whose default is None is optional (None is never checked)."""
-
-    help: str
-    metavar: str | None = None
-    minimum: int | None = None
-    maximum: int | None = None
-    min_open: bool = False
-    max_open: bool = False
-    choices: tuple[str, ...] | None = None
-    what: str | None = None       # what an unknown choice is called (default: its name)
-    flag: bool = False            # an on-switch, off by default (--lowercase)
-    off: str | None = None        # the off-switch of an on/off pair (tie: "no-tie")
-    duration: bool = False        # seconds, on the command line also 10m, 1h30m
-    seed: bool = False            # a random seed, 0 to SEED_LIMIT - 1
-    message: str | None = None    # the error for any value out of bounds, instead of derived
-    option: bool = True           # offered on the command line
-
-    def problem(self, name: str, value) -> str | None:
-        """What is wrong with ``value`` for the setting ``name``; None: nothing."""
-        option = "--" + name.replace("_", "-")
-        if self.choices is not None:
-            return None if value in self.choices else \
-                f"unknown {self.what or name.replace('_', ' ')} {value!r}"
-        if self.seed and not 0 <= value < SEED_LIMIT:
-            return f"{option} must be from 0 to {SEED_LIMIT - 1}"
-        if self.duration and value <= 0:
-            return f"{option} must be positive"
-        low, high = self.minimum, self.maximum
-        if (low is not None and (value <= low if self.min_open else value < low)) or (
-                high is not None and (value >= high if self.max_open else value > high)):
-            return self.message or f"{option} must be {self.bounds()}"
-        return None
-
-    def bounds(self) -> str:
-        """The bounds in words: "at least 1", "positive", "in [0, 1)", "between 0 and 1"."""
-        low, high = self.minimum, self.maximum
-        if high is None:
-            return "positive" if self.min_open and low == 0 else \
-                f"{'more than' if self.min_open else 'at least'} {low:g}"
-        if self.min_open and self.max_open:
-            return f"between {low:g} and {high:g}"
-        return f"in {'(' if self.min_open else '['}{low:g}, {high:g}{')' if self.max_open else ']'}"
+#: The tree models' defaults that depend on the composition: the best settings found on
+#: SST's development trees (bench/README.md, "Tree models: SST accuracy").
+TREE_DEFAULTS = {
+    "rnn": {"hidden": 100, "dropout": 0.5, "optimizer": "adagrad", "weight_decay": 1e-5},
+    "lstm": {"hidden": 150, "dropout": 0.5, "optimizer": "adam", "weight_decay": 1e-5},
+    "rntn": {"hidden": 35, "dropout": 0.3, "optimizer": "adagrad", "weight_decay": 1e-4},
+}
 
 
-def setting(default, help: str, **spec):
-    """A settings field: ``default``, with its help text and bounds (``Setting``'s fields)."""
-    return dataclasses.field(default=default, metadata={SETTING: Setting(help, **spec)})
-
-
-def _default(cls, name: str, default):
-    """Field ``name`` of settings class ``cls`` declared again, for a subclass, with another
-    default."""
-    field, = [field for field in dataclasses.fields(cls) if field.name == name]
-    return dataclasses.field(default=default, metadata=field.metadata)
-
-
-def settings_fields(cls) -> list[dataclasses.Field]:
-    """The fields of settings class (or object) ``cls`` declared with ``setting``, in order."""
-    return [field for field in dataclasses.fields(cls) if SETTING in field.metadata]
-
-
-class Settings:
-    """What every kind's settings have: ``check()``, derived from the fields' declarations."""
-
-    def check(self) -> None:
-        """An RnnToolError naming the first setting out of bounds: unknown names first,
-        then numbers, in field order."""
-        fields = settings_fields(self)
-        for field in sorted(fields, key=lambda field: field.metadata[SETTING].choices is None):
-            value = getattr(self, field.name)
-            if value is None and field.default is None:
-                continue
-            problem = field.metadata[SETTING].problem(field.name, value)
-            if problem:
-                raise RnnToolError(problem)
-
-    def epoch_limit(self) -> int | None:
-        """How many epochs the run may make: ``epochs``; without it, none (no limit) when
-        ``max_time`` bounds the run, else the kind's ``DEFAULT_EPOCHS``."""
-        if self.epochs is not None:
-            return self.epochs
-        return None if self.max_time is not None else self.DEFAULT_EPOCHS
+def _per_cell(name: str) -> str:
+    """A tree setting's defaults per cell, in words: "100 for rnn, 150 for lstm, ..."."""
+    return ", ".join(f"{TREE_DEFAULTS[cell][name]:g} for {cell}" if not isinstance(
+        TREE_DEFAULTS[cell][name], str) else f"{TREE_DEFAULTS[cell][name]} for {cell}"
+                     for cell in TREE_CELLS)
 
 
 # Declarations shared by several kinds, their defaults (and a noun) given by each kind.
@@ -145,7 +66,33 @@ def _dropout(default: float, help: str):
 
 
 def _adam_lr(default: float):
-    return setting(default, "Learning rate (Adam).", metavar="RATE", minimum=0, min_open=True)
+    return setting(default, "Learning rate (Adam), between --warmup and --decay.",
+                   metavar="RATE", minimum=0, min_open=True)
+
+
+def _share(default: float, help: str):
+    return setting(default, help, metavar="F", minimum=0, maximum=1)
+
+
+def _warmup(default: float = 0.0):
+    return _share(default, "Share of the run (0 to 1, of its steps or of --max-time) over "
+                           "which the learning rate rises linearly to --lr.")
+
+
+def _decay(default: float = 0.4):
+    return _share(default, "Share of the run at its end over which the learning rate falls "
+                           "linearly from --lr to --final-lr times --lr.")
+
+
+def _final_lr(default: float = 0.0):
+    return _share(default, "The learning rate at the end of the run, as a share of --lr.")
+
+
+def _schedule():
+    """The learning-rate schedule's shares (``rnntool.training.schedule``), as ``_appended``
+    takes them."""
+    return [("warmup", "float", _warmup()), ("decay", "float", _decay()),
+            ("final_lr", "float", _final_lr())]
 
 
 def _weight_decay(default: float = 0.0):
@@ -255,6 +202,7 @@ def _adam_run(lr: float, clip: float, batch_size: int, epochs: int, unit: str):
     on batches of ``unit`` with Adam (sentence classifier, tagger, forecaster)."""
     return lambda cls: _run_length(epochs, unit)(_appended(cls, [
         ("lr", "float", _adam_lr(lr)),
+        *_schedule(),
         ("weight_decay", "float", _weight_decay()),
         ("clip", "float", _clip(clip)),
         ("batch_size", "int", _batch_size(batch_size, unit)),
@@ -284,12 +232,11 @@ class CharLMSettings(Settings):
                               metavar="F", minimum=0, maximum=1, max_open=True)
     val_tokens: int = _val_tokens("character")
     # optimization
-    lr: float = setting(3e-3, "Peak learning rate (Adam), reached after a short warmup and then "
-                              "decayed along a cosine to a twentieth.",
+    lr: float = setting(5e-3, "Learning rate (Adam), between --warmup and --decay.",
                         metavar="RATE", minimum=0, min_open=True)
-    min_lr_frac: float = setting(0.05, "The cosine schedule ends at lr * min_lr_frac.",
-                                 option=False)
-    warmup: int = setting(50, "Steps of linear warmup.", option=False)
+    warmup: float = _warmup()
+    decay: float = _decay()
+    final_lr: float = _final_lr()
     clip: float = _clip(1.0)
     # length of the run: whichever limit comes first; with none given, DEFAULT_EPOCHS
     epochs: float | None = setting(
@@ -343,10 +290,10 @@ class WordLMSettings(CharLMSettings):
     words, and how the text becomes words."""
 
     embed: int = _count(200, "Word embedding size.")
-    hidden: int = _default(CharLMSettings, "hidden", 200)
-    dropout: float = _default(CharLMSettings, "dropout", 0.2)
-    seq_len: int = _default(CharLMSettings, "seq_len", 35)
-    batch_size: int = _default(CharLMSettings, "batch_size", 20)
+    hidden: int = redeclared(CharLMSettings, "hidden", 200)
+    dropout: float = redeclared(CharLMSettings, "dropout", 0.2)
+    seq_len: int = redeclared(CharLMSettings, "seq_len", 35)
+    batch_size: int = redeclared(CharLMSettings, "batch_size", 20)
     eval_every: int | None = _eval_every("word")
     val_tokens: int = _val_tokens("word")
     tie: bool = setting(False, "Tie the output layer to the word embedding (needs --embed equal "
@@ -369,7 +316,7 @@ class WordLMSettings(CharLMSettings):
 
 
 @dataclass
-@_run_length(epochs=10, unit="trees")
+@_run_length(epochs=20, unit="trees")
 class TreeSettings(Settings):
     """Every setting of a tree-model (recursive network) training run."""
 
@@ -377,25 +324,40 @@ class TreeSettings(Settings):
     cell: str = setting("rnn", "Composition: rnn h = tanh(W[l; r] + b); rntn adds a bilinear "
                                "tensor term; lstm is a binary Tree-LSTM with a forget gate per "
                                "child.", choices=TREE_CELLS)
-    hidden: int = _count(100, "Size of every node's state.")
+    hidden: int | None = _count(None, "Size of every node's state (default: " +
+                                _per_cell("hidden") + ").")
     embed: int | None = _count(None, "Word embedding size (default: --hidden; otherwise "
                                      "projected to it).")
-    dropout: float = _dropout(0.0, "Dropout on word embeddings and on the states fed to the "
-                                   "classifier.")
+    dropout: float | None = _dropout(None, "Dropout on word embeddings and on the states fed "
+                                           "to the classifier (default: " +
+                                     _per_cell("dropout") + ").")
     # data
     binary: bool = setting(False, "SST binary convention: labels 0-1 negative, 3-4 positive; "
                                   "neutral nodes are unsupervised and neutral-root trees are "
                                   "left out of evaluation.", flag=True)
     min_count: int = _min_count()
     # optimization
-    optimizer: str = setting("adagrad", "Optimizer.", choices=OPTIMIZERS)
+    optimizer: str | None = setting(None, "Optimizer (default: " + _per_cell("optimizer") +
+                                    ").", choices=OPTIMIZERS)
     lr: float | None = setting(None, "Learning rate (default: 0.05 for Adagrad, 0.002 for "
-                                     "Adam).", metavar="RATE", minimum=0, min_open=True)
-    weight_decay: float = _weight_decay(1e-5)
+                                     "Adam), between --warmup and --decay.", metavar="RATE",
+                               minimum=0, min_open=True)
+    warmup: float = _warmup()
+    decay: float = _decay()
+    final_lr: float = _final_lr()
+    weight_decay: float | None = setting(None, "L2 weight decay (default: " +
+                                         _per_cell("weight_decay") + ").", metavar="L2",
+                                         minimum=0)
     clip: float = _clip(5.0)
     batch_size: int = _batch_size(25, "trees")
     node_loss: str = setting("all", "Loss at every labelled node, or at the roots only.",
                              choices=NODE_LOSSES, what="node loss")
+
+    def __post_init__(self) -> None:
+        """Settings left at None take the defaults of the cell (``TREE_DEFAULTS``)."""
+        for name, value in TREE_DEFAULTS.get(self.cell, TREE_DEFAULTS["rnn"]).items():
+            if getattr(self, name) is None:
+                setattr(self, name, value)
 
     def learning_rate(self) -> float:
         if self.lr is not None:
@@ -404,7 +366,7 @@ class TreeSettings(Settings):
 
 
 @dataclass
-@_adam_run(lr=0.002, clip=5.0, batch_size=32, epochs=10, unit="sentences")
+@_adam_run(lr=0.002, clip=5.0, batch_size=64, epochs=10, unit="sentences")
 class SentimentSettings(Settings):
     """Every setting of a sequence-classifier (sentiment) training run."""
 
@@ -417,7 +379,7 @@ class SentimentSettings(Settings):
     pool: str = setting("last", "Sentence vector: the final state of each direction (last), or "
                                 "the mean or maximum of the top layer's outputs over the "
                                 "sentence.", choices=POOLS, what="pooling")
-    dropout: float = _dropout(0.3, "Dropout on word embeddings, between layers and on the "
+    dropout: float = _dropout(0.5, "Dropout on word embeddings, between layers and on the "
                                    "sentence vector.")
     # data
     format: str = setting("auto", "What a line holds: label<TAB>text (tsv), __label__X text "
@@ -430,7 +392,7 @@ class SentimentSettings(Settings):
                                   "are left out.", flag=True)
     tokenizer: str = setting("treebank", "How text lines are split into words (tree leaves are "
                                          "words already).", choices=TOKENIZERS)
-    lowercase: bool = _lowercase()
+    lowercase: bool = setting(True, "Fold words to lower case.", off="no-lowercase")
     min_count: int = _min_count()
 
 

@@ -341,10 +341,10 @@ def test_train_sentiment_in_memory(tmp_path):
     report = model.evaluate(HAND)
     assert report["sentences"]["accuracy"] == 1.0 and report["labels"] == ["neg", "pos"]
     trees = [rnntool.parse_tree("(4 (3 great) (2 film))"), rnntool.parse_tree("(0 (0 awful))")]
-    assert rnntool.train_sentiment(trees, tmp_path / "t.pt", epochs=1,
-                                   quiet=True)["classes"] == ["0", "4"]
+    assert rnntool.train_sentiment(trees, tmp_path / "t.pt", epochs=1,  # phrases: the default
+                                   quiet=True)["classes"] == ["0", "2", "3", "4"]
     assert rnntool.train_sentiment(trees, tmp_path / "t.pt", epochs=1, quiet=True,
-                                   phrases=True)["classes"] == ["0", "2", "3", "4"]
+                                   phrases=False)["classes"] == ["0", "4"]
 
     with pytest.raises(RnnToolError, match="only one label"):
         rnntool.train_sentiment([("pos", "good")], tmp_path / "x.pt", quiet=True)

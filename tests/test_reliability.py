@@ -27,8 +27,8 @@ RUNS = {
     "tree": ["tree", TREEBANK / "train.txt", "--dev", TREEBANK / "dev.txt", "--hidden", "16",
              "--epochs", "5", "--dropout", "0.2"],
     "sentiment": ["sentiment", TREEBANK / "train.txt", "--dev", TREEBANK / "dev.txt",
-                  "--binary", "--hidden", "16", "--embed", "12", "--epochs", "4",
-                  "--dropout", "0.2"],
+                  "--binary", "--no-phrases", "--hidden", "16", "--embed", "12",
+                  "--epochs", "4", "--dropout", "0.2"],
 }
 
 

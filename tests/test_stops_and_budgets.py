@@ -111,7 +111,7 @@ def test_max_time_covers_the_whole_training(tmp_path, kind):
 
 
 def test_max_time_alone_trains_past_the_default_epochs(tmp_path):
-    # 40 trees an epoch: the default 10 epochs take a fraction of a second
+    # 40 trees an epoch: the default 20 epochs take a fraction of a second
     small = tmp_path / "small.txt"
     small.write_text("".join((TREEBANK / "dev.txt").open(encoding="utf-8").readlines()[:40]),
                      encoding="utf-8")
@@ -121,7 +121,7 @@ def test_max_time_alone_trains_past_the_default_epochs(tmp_path):
     assert b"(within --max-time 2s)" in result.stderr
     assert training_record(out)["epoch"] > TreeSettings.DEFAULT_EPOCHS
     default = run_here("train", "tree", small, "--hidden", "8", "-o", tmp_path / "d.pt")
-    assert b"(after 10 epochs)" in default.stderr  # no budget at all: the kind's default
+    assert b"(after 20 epochs)" in default.stderr  # no budget at all: the kind's default
     both = run_here("train", "tree", small, "--hidden", "8", "--epochs", "2", "--max-time",
                     "60", "-o", tmp_path / "b.pt")
     assert b"(after 2 epochs)" in both.stderr  # whichever comes first

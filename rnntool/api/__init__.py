@@ -274,7 +274,7 @@ def train_tree(train, output="tree.pt", *, dev=None, embeddings=None, quiet: boo
 
 
 def train_sentiment(train, output="sentiment.pt", *, dev=None, vocab=None,
-                    embeddings=None, phrases: bool = False, quiet: bool = False,
+                    embeddings=None, phrases: bool = True, quiet: bool = False,
                     on_error: str = "error", encoding: str = "utf-8",
                     errors: str = "strict", **settings) -> dict:
     """Train a recurrent sentence classifier, as ``rnntool train sentiment`` does; write the
@@ -285,8 +285,8 @@ def train_sentiment(train, output="sentiment.pt", *, dev=None, vocab=None,
     setting says: ``label<TAB>text``, ``__label__X text`` or labelled bracketed trees;
     ``on_error="skip"`` skips bad lines with a warning) or a list of examples in memory:
     ``(label, text)`` pairs or labelled NLTK ``Tree`` objects (root label and leaves).
-    Labels are strings (any number of classes). ``phrases``: trees also give every labelled
-    phrase. ``vocab``: a word ``Vocab`` or vocabulary file (its tokenizer and case folding
+    Labels are strings (any number of classes). ``phrases`` (default): trees also give every
+    labelled phrase. ``vocab``: a word ``Vocab`` or vocabulary file (its tokenizer and case folding
     then apply). ``embeddings``: a word2vec/GloVe text file. ``settings``: the fields of
     ``rnntool.settings.SentimentSettings`` (``cell``, ``layers``, ``hidden``, ``embed``,
     ``bidirectional``, ``pool``, ``binary``, ``tokenizer``, ``lowercase``, ``lr``,

@@ -31,6 +31,7 @@ from rnntool.errors import Interrupted, RnnToolError
 from rnntool.guard import Abandoned, StopSignals
 from rnntool.threads import Tuner
 from rnntool.training.budget import Budget, stale_validations, stop_reason
+from rnntool.training.schedule import Schedule
 
 
 def apply_gradients(loss, optimizer, params, clip: float) -> float:
@@ -200,7 +201,10 @@ class Step:
     ``settings.max_time``, as rank 0 sees it: see ``Budget``), makes the ranks agree on the
     batch's loss, the clock and whether a signal arrived, applies the gradient of the mean
     over the whole batch's terms (clipped to ``settings.clip``), counts the step and raises
-    ``bad_loss(value, step)`` when the loss is not finite. Returns ``(mean loss, terms in
+    ``bad_loss(value, step)`` when the loss is not finite. Before the gradients are applied
+    it sets the learning rate (``Schedule``, peak ``settings.learning_rate()``) for the
+    run's progress: the larger of the share of ``total_steps`` done (the loop sets it once
+    it knows; None: no step limit) and the clock. Returns ``(mean loss, terms in
     the batch, clock, stop)``; at a clock of 1 the loop takes no further step, on ``stop``
     it saves and raises ``interrupted()``. The loop tells ``budget`` how long its steps,
     validations and saves take (``guess``: a validation's seconds before one is measured,
@@ -214,6 +218,15 @@ class Step:
         self.sync = StepSync(group)
         self.budget = Budget(settings.max_time, guess)
         self.start = self.budget.start
+        self.schedule = Schedule(optimizer, settings.learning_rate(), settings)
+        self.total_steps: float | None = None
+        self.last_clock = 0.0
+
+    def progress(self, clock: float) -> tuple[float, float]:
+        """How far through the run a step taken now is, and how far one step goes."""
+        if self.total_steps and math.isfinite(self.total_steps):
+            return max(self.step / self.total_steps, clock), 1.0 / self.total_steps
+        return clock, max(clock - self.last_clock, 0.0)
 
     def clock(self) -> float:
         """Rank 0's clock now, on every rank (a collective in a distributed run with a time
@@ -226,6 +239,8 @@ class Step:
         clock = self.budget.clock()
         total, count, clock, stop_now = self.sync(loss.item() * weight, terms * weight, clock,
                                                   bool(self.stop.signum))
+        self.schedule.apply(*self.progress(clock))
+        self.last_clock = clock
         apply_gradients(loss * (weight * self.group.world_size / max(count, 1)),
                         self.optimizer, self.params, self.settings.clip)
         value = total / max(count, 1)
@@ -376,6 +391,7 @@ def fit_epochs(model, saver: Checkpointer, settings, epoch_batches, data_rng, st
             batches = epoch_batches()
             if last_epoch is not None:
                 total_steps = total_steps or len(batches) * last_epoch
+                run.total_steps = total_steps
             total, count = (position["total"], position["count"]) if resumed else (0.0, 0)
             model.train()
             first_batch = position["batch"] if resumed else 0

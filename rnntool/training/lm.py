@@ -3,10 +3,11 @@
 ``read_data`` turns text (files, stdin, a string) or an encoded corpus into the id array
 training reads, with its vocabulary. ``train`` runs stateful truncated BPTT: the batch rows
 are contiguous streams, the recurrent state is carried from batch to batch (detached, so
-gradients stop at the batch border) and reset at each pass over the data; Adam with a
-warmup + cosine learning-rate schedule; gradient clipping by global norm; validation on the
-held-out tail at a fixed step interval, saving the checkpoint whenever validation loss
-improves. Under torchrun each rank trains on its block of every batch's streams.
+gradients stop at the batch border) and reset at each pass over the data; Adam with the
+schedule every kind has (``rnntool.training.schedule``); gradient clipping by global norm;
+validation on the held-out tail at a fixed step interval, saving the checkpoint whenever
+validation loss improves. Under torchrun each rank trains on its block of every batch's
+streams.
 
 Not here: the model (``rnntool.models.lm``), counting and encoding corpora
 (``rnntool.corpus``), the shared step and checkpointing (``rnntool.training.engine``).
@@ -100,14 +101,6 @@ def split_train_val(ids: np.ndarray, val_frac: float,
     if n_val == 0:
         return ids, None
     return ids[:len(ids) - n_val], ids[len(ids) - n_val:]
-
-
-def learning_rate(settings: CharLMSettings, step: int, progress: float) -> float:
-    """Linear warmup over ``settings.warmup`` steps, then cosine decay by run progress (0..1)."""
-    if step < settings.warmup:
-        return settings.lr * (step + 1) / settings.warmup
-    floor = settings.lr * settings.min_lr_frac
-    return floor + 0.5 * (settings.lr - floor) * (1.0 + math.cos(math.pi * min(progress, 1.0)))
 
 
 def describe_loss(kind: str, loss: float) -> str:
@@ -255,6 +248,7 @@ def train(data: LMData, settings: CharLMSettings, output: str, *,
         share = (0 if val_ids is None else len(val_ids)) / (settings.batch_size * settings.seq_len)
         run = Step(model, optimizer, settings, group, stop, output, step, stopped,
                    guess=lambda seconds: 0.5 * seconds * share)
+        run.total_steps = total_steps
         start = run.start
         while True:
             elapsed = time.monotonic() - start
@@ -304,16 +298,13 @@ def train(data: LMData, settings: CharLMSettings, output: str, *,
             if position == 0:
                 state = None  # each pass over the text starts from a zero state
             inputs, targets = (group.rows(t, 1) for t in batches[position])
-            lr = learning_rate(settings, step, done)
-            for param_group in optimizer.param_groups:
-                param_group["lr"] = lr
             tick = time.monotonic()
             logits, state = net(inputs, state)
             state = model.detach_state(state)
             loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
                                    reduction="sum")
             value, count, clock, stop_now = run(loss, targets.numel())
-            step = run.step
+            step, lr = run.step, optimizer.param_groups[0]["lr"]
             train_seconds += time.monotonic() - tick
             run.budget.stepped(time.monotonic() - tick)
             tuner.record(time.monotonic() - tick, count)  # may change the thread count

@@ -43,7 +43,7 @@ class SentimentData:
 
 
 def read_data(train, dev=None, *, settings, vocab=None, embeddings=None,
-              phrases: bool = False, on_error: str = "error",
+              phrases: bool = True, on_error: str = "error",
               warn: Callable[[str], None] = console_warn, encoding: str = "utf-8",
               errors: str = "strict") -> SentimentData:
     """The training data of a sentence classifier: ``train`` and ``dev`` as labelled files

@@ -39,8 +39,9 @@ Examples:
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
 @output_option("forecast.pt", "Checkpoint to write (the best one by held-out MAE).")
 @setting_options(ForecastSettings, "target", "columns", "window", "horizon", "val_frac", "cell",
-                 "layers", "hidden", "dropout", "lr", "weight_decay", "clip", "batch_size",
-                 "epochs", "max_time", "patience", "random_seed",
+                 "layers", "hidden", "dropout", "lr", "warmup", "decay", "final_lr",
+                 "weight_decay", "clip", "batch_size", "epochs", "max_time", "patience",
+                 "random_seed",
                  callbacks={"columns": columns})
 @run_options(ForecastSettings)
 @encoding_option

@@ -38,8 +38,9 @@ def options(cls, level: str, noun: str):
                      help=f"{noun.capitalize()} vocabulary to use (default: built from the "
                           f"training text)."),
         setting_options(cls, "cell", "layers", "hidden", "embed", "dropout", "seq_len",
-                        "batch_size", "lr", "clip", "epochs", "steps", "max_time", "patience",
-                        "val_frac", "val_tokens", "eval_every", "random_seed"),
+                        "batch_size", "lr", "warmup", "decay", "final_lr", "clip", "epochs",
+                        "steps", "max_time", "patience", "val_frac", "val_tokens",
+                        "eval_every", "random_seed"),
         run_options(cls), encoding_option, errors_option,
     ])
 

@@ -13,14 +13,15 @@ import dataclasses
 import click
 
 from rnntool.cli.common import DURATION, RANDOM_SEED
-from rnntool.settings import SETTING, settings_fields
+from rnntool.declarations import SETTING, settings_fields
 
 
 def option_type(field: dataclasses.Field):
     """The click type of a setting's option (None: a plain string)."""
     spec = field.metadata[SETTING]
     if spec.choices is not None:  # the default offered first
-        return click.Choice([field.default] + [c for c in spec.choices if c != field.default])
+        first = [] if field.default is None else [field.default]
+        return click.Choice(first + [c for c in spec.choices if c != field.default])
     if spec.duration:
         return DURATION
     if spec.seed:

@@ -37,7 +37,7 @@ Examples:
   rnntool train sentiment corpora/sentiment/train.txt --dev corpora/sentiment/dev.txt \\
       -o sentiment.pt
   rnntool train sentiment corpora/sentiment/train.txt --dev corpora/sentiment/dev.txt \\
-      --binary --phrases --bidirectional -o bilstm.pt
+      --binary --no-phrases -o sentences.pt
   head -n 1000 corpora/sentiment/train.txt | \\
       rnntool train sentiment --format trees --epochs 5 -o small.pt
 """)
@@ -46,17 +46,19 @@ Examples:
             "accuracy on them (default: none; the last model is saved).")
 @output_option("sentiment.pt")
 @setting_options(SentimentSettings, "format", "binary")
-@click.option("--phrases", is_flag=True,
+@click.option("--phrases/--no-phrases", default=True, show_default=True,
               help="Tree input: also train on every distinct labelled phrase (subtree) of "
-                   "the training trees, as SST labels every phrase.")
+                   "the training trees, as SST labels every phrase; --no-phrases: on the "
+                   "sentences alone.")
 @click.option("--vocab", "vocab_path", metavar="FILE", type=click.Path(dir_okay=False),
               help="Word vocabulary to use, from `rnntool vocab --level word` (its tokenizer "
                    "and case folding apply); default: built from the training examples.")
 @setting_options(SentimentSettings, "tokenizer", "lowercase", "min_count", "cell", "layers",
                  "hidden", "embed", "bidirectional", "pool")
 @embeddings_option
-@setting_options(SentimentSettings, "dropout", "lr", "weight_decay", "clip", "batch_size",
-                 "epochs", "max_time", "patience", "random_seed")
+@setting_options(SentimentSettings, "dropout", "lr", "warmup", "decay", "final_lr",
+                 "weight_decay", "clip", "batch_size", "epochs", "max_time", "patience",
+                 "random_seed")
 @run_options(SentimentSettings)
 @on_error_option("A line that does not read (no label, no text, a malformed tree, a label "
                  "that is not an SST class under --binary)")

@@ -33,8 +33,8 @@ Examples:
 @output_option("tagger.pt")
 @setting_options(TaggerSettings, "format", "lowercase", "min_count", "cell", "layers", "hidden",
                  "embed", "bidirectional", "chars", "char_embed", "char_hidden", "dropout",
-                 "lr", "weight_decay", "clip", "batch_size", "epochs", "max_time", "patience",
-                 "random_seed")
+                 "lr", "warmup", "decay", "final_lr", "weight_decay", "clip", "batch_size",
+                 "epochs", "max_time", "patience", "random_seed")
 @run_options(TaggerSettings)
 @on_error_option("A sentence that does not read (a token line without a tag, an empty word "
                  "or tag)")

@@ -81,7 +81,9 @@ def resumed(ctx: click.Context, kind: str, path: str | None, cls, given: dict):
         return None, cls(**given)
     from rnntool import checkpoint
     loaded = checkpoint.load(path, kind=kind)
-    saved = loaded["training"].get("settings", {})
+    saved = dict(loaded["training"].get("settings", {}))
+    if "min_lr_frac" in saved:  # a language model's run from before the schedule's shares
+        del saved["warmup"]     # (it counted warmup steps): it goes on with their defaults
     values = {}
     for field in dataclasses.fields(cls):
         name = field.name

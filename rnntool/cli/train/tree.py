@@ -31,9 +31,9 @@ Examples:
 @output_option("tree.pt")
 @setting_options(TreeSettings, "cell", "hidden", "embed")
 @embeddings_option
-@setting_options(TreeSettings, "dropout", "binary", "node_loss", "optimizer", "lr",
-                 "weight_decay", "clip", "batch_size", "epochs", "max_time", "patience",
-                 "random_seed", "min_count")
+@setting_options(TreeSettings, "dropout", "binary", "node_loss", "optimizer", "lr", "warmup",
+                 "decay", "final_lr", "weight_decay", "clip", "batch_size", "epochs",
+                 "max_time", "patience", "random_seed", "min_count")
 @run_options(TreeSettings)
 @on_error_option("A malformed tree (or, with --binary, a label that is not an SST class)")
 @encoding_option
