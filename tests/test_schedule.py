@@ -54,7 +54,7 @@ def test_a_step_limited_run_warms_up_holds_and_decays(tmp_path, corpus_file):
 
 def test_a_time_limited_run_decays_on_the_clock(tmp_path, corpus_file):
     out = tmp_path / "m.pt"
-    result = run_here("train", "charlm", corpus_file, *SMALL_MODEL, "--max-time", "4",
+    result = run_here("train", "charlm", corpus_file, *SMALL_MODEL, "--max-time", "2",
                       "--decay", "0.5", "--log-every", "1", "-o", out)
     assert result.returncode == 0, result.stderr.decode()
     rates = step_rates(out)
