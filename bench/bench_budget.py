@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import glob
 import json
-import math
 import os
 import subprocess
 import sys
@@ -163,7 +162,7 @@ def lm(args) -> None:
             bare[lr], bare_steps[lr], rates[lr] = bare_loop(train, val, len(data.vocab),
                                                             settings, lr, budgets)
     unit = "nats/char" if args.kind == "charlm" else "nats/word"
-    print(f"| budget | rnntool defaults | " + " | ".join(f"bare, lr {lr:g}" for lr in lrs)
+    print("| budget | rnntool defaults | " + " | ".join(f"bare, lr {lr:g}" for lr in lrs)
           + " | best bare | rnntool / best bare | steps: rnntool / best bare |")
     print("|---" * (len(lrs) + 5) + "|")
     for i, budget in enumerate(budgets):

@@ -42,9 +42,9 @@ TREE_DEFAULTS = {
 
 def _per_cell(name: str) -> str:
     """A tree setting's defaults per cell, in words: "100 for rnn, 150 for lstm, ..."."""
-    return ", ".join(f"{TREE_DEFAULTS[cell][name]:g} for {cell}" if not isinstance(
-        TREE_DEFAULTS[cell][name], str) else f"{TREE_DEFAULTS[cell][name]} for {cell}"
-                     for cell in TREE_CELLS)
+    values = [TREE_DEFAULTS[cell][name] for cell in TREE_CELLS]
+    return ", ".join(f"{value if isinstance(value, str) else format(value, 'g')} for {cell}"
+                     for value, cell in zip(values, TREE_CELLS))
 
 
 # Declarations shared by several kinds, their defaults (and a noun) given by each kind.
