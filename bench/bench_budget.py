@@ -38,6 +38,7 @@ import argparse
 import glob
 import json
 import os
+import shlex
 import subprocess
 import sys
 import sysconfig
@@ -175,20 +176,36 @@ def lm(args) -> None:
           + ", ".join(f"{rates[lr]:,.0f}" for lr in lrs) + " tokens/s)")
 
 
-def dev_scores(kind: str, train: str, dev: str, budget: float, out: str, *options) -> tuple:
+def dev_scores(kind: str, train: str, dev: str, budget: float, out: str, *options,
+               together: bool = False) -> tuple:
     """(fine-grained, binary) dev accuracy of ``rnntool train KIND TRAIN --dev DEV --max-time
-    BUDGET [OPTIONS]``, run once per view, and the epochs the fine-grained run made."""
+    BUDGET [OPTIONS]``, run once per view, and the epochs the fine-grained run made.
+    ``together``: both views train at the same time, one core each (for kinds whose
+    default already trains on one thread), instead of one after the other on both cores."""
     key = "roots" if kind == "tree" else "sentences"
-    scores, epochs = [], None
-    for view in ([], ["--binary"]):
-        subprocess.run(rnntool_cmd("train", kind, train, "--dev", dev, "--max-time", budget,
-                                   "-o", out, *options, *view),
-                       check=True, stderr=subprocess.DEVNULL)
-        report = subprocess.run(rnntool_cmd("eval", out, dev, "--json"), check=True,
+    outs = [out + ".fine.pt", out + ".binary.pt"]
+    commands = [rnntool_cmd("train", kind, train, "--dev", dev, "--max-time", budget,
+                            "-o", path, *options, *view)
+                for path, view in zip(outs, ([], ["--binary"]))]
+    if together:
+        running = [subprocess.Popen(command, stderr=subprocess.DEVNULL) for command in commands]
+        if any(process.wait() for process in running):
+            raise SystemExit(f"a training failed: {commands}")
+    else:
+        for command in commands:
+            subprocess.run(command, check=True, stderr=subprocess.DEVNULL)
+    scores = []
+    for path, view in zip(outs, ("fine", "binary")):
+        report = subprocess.run(rnntool_cmd("eval", path, dev, "--json"), check=True,
                                 capture_output=True, text=True).stdout
         scores.append(json.loads(report)[key]["accuracy"])
-        epochs = epochs or checkpoint.load(out)["training"]["epoch"]
-    return scores[0], scores[1], epochs
+        figure = "dev_root_accuracy" if kind == "tree" else "dev_accuracy"
+        curve = [(row["elapsed"], row[figure]) for row in
+                 checkpoint.load(path)["training"]["history"] if figure in row]
+        print(f"    {view} curve (s: dev): "
+              + ", ".join(f"{s:.0f}: {100 * a:.1f}" for s, a in curve), file=sys.stderr,
+              flush=True)
+    return scores[0], scores[1], checkpoint.load(outs[0])["training"]["epoch"]
 
 
 def sst_sentences(path: str, binary: bool) -> list[tuple[str, str]]:
@@ -241,7 +258,8 @@ def sentiment(args) -> None:
         rows = []
         for budget in budgets:
             fine, binary, epochs = dev_scores("sentiment", args.train, args.dev, budget,
-                                              os.path.join(tmp, "s.pt"))
+                                              os.path.join(tmp, "s.pt"),
+                                              together=args.together)
             rows.append((budget, fine, binary, epochs))
             print(f"  rnntool {budget:g} s: {fine:.4f} / {binary:.4f}", file=sys.stderr,
                   flush=True)
@@ -261,8 +279,11 @@ def tree(args) -> None:
         for cell in args.cells.split(","):
             for budget in budgets:
                 fine, binary, epochs = dev_scores("tree", args.train, args.dev, budget,
-                                                  os.path.join(tmp, "t.pt"), "--cell", cell)
-                rows.append((cell, budget, fine, binary, epochs))
+                                                  os.path.join(tmp, "t.pt"), "--cell", cell,
+                                                  *shlex.split(args.options),
+                                                  together=args.together)
+                name = f"{cell} {args.options}".strip()
+                rows.append((name, budget, fine, binary, epochs))
                 print(f"  {cell} {budget:g} s: {fine:.4f} / {binary:.4f}", file=sys.stderr,
                       flush=True)
     print("| cell | budget | fine | binary | epochs (fine) |")
@@ -285,8 +306,14 @@ def main() -> None:
         p.add_argument("--train", required=True)
         p.add_argument("--dev", required=True)
         p.add_argument("--budgets", default=BUDGETS)
+        p.add_argument("--together", action="store_true",
+                       help="train the fine-grained and binary models at the same time, "
+                            "one core each")
         if name == "tree":
             p.add_argument("--cells", default="rnn,lstm,rntn")
+            p.add_argument("--options", default="",
+                           help="more options for every training (tuning flags, for "
+                                "comparison with the defaults)")
     args = parser.parse_args()
     if args.what == "lm" and not (args.text or args.code):
         parser.error("lm needs --text or --code")
