@@ -135,6 +135,32 @@ def tag_sentences(model, vocab, chars, tags: list[str], sentences: list[list[str
     return result
 
 
+def parse_sentences(model, vocab, chars, sentences: list[list[str]],
+                    batch_size: int = 256) -> list[set[tuple[int, int]]]:
+    """The spans of the parser's best binary tree of every sentence of ``sentences``
+    (``rnntool.spans``; an empty sentence gets none); ``vocab`` and ``chars`` are its word
+    and character vocabularies (``chars`` None without a character encoder). Sentences are
+    batched by length, so little is padded."""
+    from rnntool.data import encode_batch
+
+    lower = vocab.lowercase
+    result: list[set[tuple[int, int]]] = [set() for _ in sentences]
+    filled = sorted((i for i, s in enumerate(sentences) if s), key=lambda i: len(sentences[i]))
+    with evaluating(model):
+        for start in range(0, len(filled), batch_size):
+            chunk = filled[start:start + batch_size]
+            words = [sentences[i] for i in chunk]
+            batch = encode_batch(
+                [vocab.ids_of([w.lower() for w in s] if lower else s) for s in words], None,
+                [[chars.ids_of(list(w)) for w in s] for s in words] if chars is not None
+                else None)
+            scores = model(batch["ids"], batch["lengths"], batch.get("chars"),
+                           batch.get("char_lengths"))
+            for i, spans in zip(chunk, model.decode(scores, batch["lengths"])):
+                result[i] = spans
+    return result
+
+
 def forecasts(model, windows: np.ndarray, batch_size: int = 1024) -> np.ndarray:
     """A forecaster's [len(windows), horizon] forecasts (float64, normalized as its inputs
     are) for normalized windows [n, window, inputs]."""

@@ -81,14 +81,7 @@ class TaggerModel(nn.Module):
                      mask: torch.Tensor) -> torch.Tensor:
         """[batch, time, 2 char_hidden]: the character encoding of every real word (where
         ``mask``), zeros at padding positions."""
-        lengths = char_lengths[mask].cpu()
-        packed = pack_padded_sequence(self.char_embedding(chars[mask]), lengths,
-                                      batch_first=True, enforce_sorted=False)
-        _, (h, _) = self.char_rnn(packed)  # h: [2, words, char_hidden]
-        words = torch.cat([h[0], h[1]], dim=1)
-        out = words.new_zeros(*mask.shape, words.shape[1])
-        out[mask] = words
-        return out
+        return char_vectors(self.char_embedding, self.char_rnn, chars, char_lengths, mask)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor, chars: torch.Tensor | None = None,
                 char_lengths: torch.Tensor | None = None) -> torch.Tensor:
@@ -124,3 +117,20 @@ class TaggerModel(nn.Module):
         """Mean cross-entropy over the real tokens (zero, with a gradient, when none)."""
         total, count = TaggerModel.loss_sum(logits, tags)
         return total / max(count, 1)
+
+
+def char_vectors(embedding: nn.Embedding, rnn: nn.LSTM, chars: torch.Tensor,
+                 char_lengths: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """[batch, time, 2 hidden]: the two final states of the bidirectional LSTM ``rnn`` over
+    the embedded characters of every real word (where ``mask``), zeros at padding positions;
+    ``chars`` [batch, time, chars], ``char_lengths`` [batch, time]. The characters of the
+    real words alone are packed, so padding is never read. Shared by the tagger and the
+    parser."""
+    lengths = char_lengths[mask].cpu()
+    packed = pack_padded_sequence(embedding(chars[mask]), lengths, batch_first=True,
+                                  enforce_sorted=False)
+    _, (h, _) = rnn(packed)  # h: [2, words, hidden]
+    words = torch.cat([h[0], h[1]], dim=1)
+    out = words.new_zeros(*mask.shape, words.shape[1])
+    out[mask] = words
+    return out

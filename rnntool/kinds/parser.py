@@ -1,0 +1,165 @@
+"""The span-based parser in use: ``SpanParser`` (raw sentences to binary trees, for
+``rnntool parse --model``, ``rnntool predict --parser`` and ``rnntool predict`` of a parser
+checkpoint), ``Model.predict``, its evaluation report (bracket scores) and how it looks.
+
+A parser has no labels; it gives every sentence an unlabelled binary tree whose inner
+nodes are labelled ``X``, as ``rnntool parse --shape`` does. Not here: training
+(``rnntool.training.parser``), the model (``rnntool.models.parser``), CKY and bracket
+scores (``rnntool.spans``), turning input lines into trees (``rnntool.parsing``).
+"""
+
+from __future__ import annotations
+
+from rnntool import predicting
+from rnntool.errors import CheckpointError, OptionError
+
+
+def labels(training: dict) -> None:
+    """A parser has no class labels."""
+    return None
+
+
+def damage(checkpoint: dict) -> str | None:
+    """What is wrong with a loaded parser checkpoint (None: nothing): its character
+    vocabulary must be there when its model has a character encoder, and fit it."""
+    record, config = checkpoint["training"].get("parser"), checkpoint["model"]["config"]
+    if not isinstance(record, dict) or "chars" not in record:
+        return "its parser record is missing"
+    try:
+        chars = len(_chars(record)) if record["chars"] else 0
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return f"bad character vocabulary ({exc})"
+    if chars != config.get("char_vocab_size", 0):
+        return (f"its character vocabulary has {chars} characters, but its model reads "
+                f"{config.get('char_vocab_size', 0)}")
+    return None
+
+
+def _chars(record: dict):
+    from rnntool.vocab import Vocab
+    return Vocab.from_dict(record["chars"]) if record["chars"] else None
+
+
+class SpanParser:
+    """A trained parser as a function: token lists in, binary trees out (``X`` inner
+    nodes, the tokens as bare leaves), in batches. ``rnntool.parsing.TreeMaker`` takes one
+    as its ``parser``."""
+
+    def __init__(self, module, vocab, chars, batch_size: int = 256):
+        self.module, self.vocab, self.chars = module, vocab, chars
+        self.batch_size = batch_size
+
+    @classmethod
+    def load(cls, path: str) -> "SpanParser":
+        """The parser of checkpoint ``path`` (a CheckpointError when it is another kind)."""
+        from rnntool import checkpoint as ckpt
+        data = ckpt.load(path, kind="parser")
+        return cls.from_checkpoint(data, path)
+
+    @classmethod
+    def from_checkpoint(cls, data: dict, path: str) -> "SpanParser":
+        from rnntool import checkpoint as ckpt
+        return cls(ckpt.restore_model(data, path), ckpt.restore_vocab(data, path),
+                   _chars(data["training"]["parser"]))
+
+    def spans(self, sentences: list[list[str]]) -> list[set[tuple[int, int]]]:
+        """The spans of each sentence's best tree (``rnntool.spans``)."""
+        from rnntool.inference import parse_sentences
+        return parse_sentences(self.module, self.vocab, self.chars, sentences,
+                               self.batch_size)
+
+    def __call__(self, sentences: list[list[str]]) -> list:
+        from rnntool.parsing import SHAPE_LABEL
+        from rnntool.spans import spans_tree
+        return [spans_tree(tokens, spans, SHAPE_LABEL)
+                for tokens, spans in zip(sentences, self.spans(sentences))]
+
+
+# --- rnntool predict ------------------------------------------------------------------------
+
+def predict_command(data: dict, path: str, request: predicting.Request) -> None:
+    """Parse every line of the input as ``rnntool parse --model`` does: one tree a line in
+    brackets (``trees``, ``label``) or drawn (``pretty``)."""
+    from rnntool import console, parsing, trees
+
+    if request.output not in ("trees", "label", "pretty"):
+        raise OptionError(f"--output {request.output} is not for a parser; use trees (one "
+                          f"tree a line) or pretty")
+    maker = request.tree_maker()
+    maker.parser = SpanParser.from_checkpoint(data, path)
+    render = trees.pretty if request.output == "pretty" else trees.to_brackets
+    for tree in parsing.make_trees(request.paths("sentences"), maker, render=render,
+                                   strict=request.strict, warn=console.warn,
+                                   **request.reading):
+        request.out.write(("" if tree is None else tree) + "\n")
+    request.out.flush()
+
+
+# --- the Python API -------------------------------------------------------------------------
+
+def predict(model, items, *, tokenizer: str = "treebank", **_options):
+    """``Model.predict``: the binary tree of each sentence (a raw string, tokenized with
+    ``tokenizer`` as ``rnntool parse`` does, or a list of tokens); one sentence gives one
+    tree."""
+    from rnntool.parsing import tokens_of
+    single = isinstance(items, str)
+    sentences = [items] if single else list(items)
+    tokens = [tokens_of(s, tokenizer) if isinstance(s, str) else [str(w) for w in s]
+              for s in sentences]
+    if any(not t for t in tokens):
+        raise CheckpointError("a sentence without words cannot be parsed")
+    parser = SpanParser(model.module, model.vocab, _chars(model.training["parser"]))
+    found = parser(tokens)
+    return found[0] if single else found
+
+
+# --- evaluation -----------------------------------------------------------------------------
+
+def evaluate(model, data, *, text=None, input: str = "auto", encoding: str = "utf-8",
+             errors: str = "strict") -> dict:
+    """The report of ``rnntool eval`` and ``Model.evaluate`` on bracketed trees (a treebank
+    file, or NLTK trees), binarized as the parser's training trees were: unlabelled bracket
+    precision, recall, F1 (EVALB's rules) and exact match, overall and by length."""
+    from rnntool.spans import bracket_scores
+    from rnntool.training.parser import parsed_sentences
+
+    settings = model.training.get("settings", {})
+    gold = parsed_sentences(data, "evaluation", factor=settings.get("factor", "right"),
+                            encoding=encoding, errors=errors)
+    parser = SpanParser(model.module, model.vocab, _chars(model.training["parser"]))
+    predicted = parser.spans(gold.tokens)
+    report = bracket_scores(gold.spans, predicted, [len(t) for t in gold.tokens])
+    return {"kind": "parser", **report}
+
+
+def report_lines(report: dict) -> list[str]:
+    """The report as aligned plain-text lines (after the checkpoint line)."""
+    lines = [f"sentences: {report['sentences']}, brackets: {report['brackets']}",
+             f"bracket precision {report['precision']:.4f}, recall {report['recall']:.4f}, "
+             f"F1 {report['f1']:.4f}; exact match {report['exact_match']:.4f}",
+             "", "by sentence length:",
+             f"{'length':>7}  sentences  precision  recall      f1  exact"]
+    lines += [f"{name:>7}  {row['sentences']:9d}  {row['precision']:9.4f}  "
+              f"{row['recall']:6.4f}  {row['f1']:6.4f}  {row['exact_match']:5.3f}"
+              for name, row in report["by_length"].items()]
+    return lines
+
+
+def report_tables(report: dict, title: str) -> list:
+    """The report as rich tables: a summary, then the scores by sentence length."""
+    from rich.table import Table
+
+    from rnntool.kinds.tables import summary_table
+
+    tables = [summary_table(title, {
+        "sentences": str(report["sentences"]), "brackets": str(report["brackets"]),
+        "precision": f"{report['precision']:.4f}", "recall": f"{report['recall']:.4f}",
+        "F1": f"{report['f1']:.4f}", "exact match": f"{report['exact_match']:.4f}"})]
+    table = Table(title="by sentence length")
+    for name in ("length", "sentences", "precision", "recall", "f1", "exact match"):
+        table.add_column(name, justify="right")
+    for name, row in report["by_length"].items():
+        table.add_row(name, str(row["sentences"]), f"{row['precision']:.4f}",
+                      f"{row['recall']:.4f}", f"{row['f1']:.4f}", f"{row['exact_match']:.4f}")
+    tables.append(table)
+    return tables
