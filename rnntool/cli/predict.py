@@ -67,7 +67,7 @@ Examples:
 @threads_option
 def command(checkpoint, files, output_format, input_kind, factor, collapse_unary, grammar,
             treebank, tokenizer, shape, strict, parser, encoding, decode_errors, threads):
-    """Predict with a tree model, classifier, tagger or forecaster.
+    """Predict with a tree model, classifier, tagger, forecaster or parser.
 
     CKPT is a checkpoint written by `rnntool train tree`, `train sentiment`, `train tagger`,
     `train forecast` or `train parser` (which parses every line as `rnntool parse --model`

@@ -22,9 +22,11 @@ from rnntool.settings import ParserSettings
 Examples:
   rnntool train parser corpora/sentiment/train.txt --dev corpora/sentiment/dev.txt \\
       -o parser.pt
-  echo 'A gorgeous , witty film .' | rnntool parse --model parser.pt
-  rnntool parse --model parser.pt reviews.txt | rnntool predict tree.pt
+  echo 'a gorgeous , witty film .' | rnntool parse --model parser.pt
   rnntool eval parser.pt corpora/sentiment/test.txt
+  rnntool train tree corpora/sentiment/train.txt -o tree.pt
+  echo 'a gorgeous , witty film .' | rnntool parse --model parser.pt | rnntool predict tree.pt
+  echo 'a gorgeous , witty film .' | rnntool predict tree.pt --parser parser.pt
 """)
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
 @dev_option("Development trees, parsed after each epoch; the checkpoint keeps the best "
