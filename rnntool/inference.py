@@ -140,15 +140,23 @@ def parse_sentences(model, vocab, chars, sentences: list[list[str]],
     """The spans of the parser's best binary tree of every sentence of ``sentences``
     (``rnntool.spans``; an empty sentence gets none); ``vocab`` and ``chars`` are its word
     and character vocabularies (``chars`` None without a character encoder). Sentences are
-    batched by length, so little is padded."""
+    batched by length, so little is padded, at most ``batch_size`` of them and
+    ``rnntool.models.parser.SPAN_BUDGET`` spans a batch."""
     from rnntool.data import encode_batch
+    from rnntool.models.parser import SPAN_BUDGET
 
     lower = vocab.lowercase
     result: list[set[tuple[int, int]]] = [set() for _ in sentences]
     filled = sorted((i for i, s in enumerate(sentences) if s), key=lambda i: len(sentences[i]))
+    batches: list[list[int]] = []
+    for i in filled:  # longest last: a batch is as long as its last sentence
+        spans = model.spans_per_sentence(len(sentences[i]))
+        if (not batches or len(batches[-1]) >= batch_size
+                or (len(batches[-1]) + 1) * spans > SPAN_BUDGET):
+            batches.append([])
+        batches[-1].append(i)
     with evaluating(model):
-        for start in range(0, len(filled), batch_size):
-            chunk = filled[start:start + batch_size]
+        for chunk in batches:
             words = [sentences[i] for i in chunk]
             batch = encode_batch(
                 [vocab.ids_of([w.lower() for w in s] if lower else s) for s in words], None,

@@ -129,9 +129,10 @@ class TreeMaker:
     ``label<TAB>...`` or ``__label__X ...``: the label is dropped and the rest read as
     ``auto``). A sentence is split into tokens by ``tokenizer`` (``TOKENIZERS``) and goes
     to the grammars in order, then to ``parser`` (a trained parser: a function from lists
-    of tokens to trees, such as ``rnntool.kinds.parser.SpanParser``), else to the shape;
-    ``on_fallback(reason)`` is told when the grammars could not parse a sentence and the
-    shape was used.
+    of tokens to trees, None for a sentence it refuses, with its reason in its attribute
+    ``refusal``: ``rnntool.kinds.parser.SpanParser``), else to the shape;
+    ``on_fallback(reason)`` is told when the grammars or the parser could not parse a
+    sentence and the shape was used.
     """
 
     def __init__(self, *, input_kind: str = "auto", grammars: list[GrammarParser] = (),
@@ -209,7 +210,8 @@ class TreeMaker:
 
     def structure(self, sentences: list[list[str]]) -> list[tuple[Tree, str | None]]:
         """``(tree, fallback)`` of each sentence (a list of tokens): the first grammar's
-        that parses it, else the parser's, else the shape's with the grammars' reasons."""
+        that parses it, else the parser's, else the shape's with the reasons of those that
+        did not."""
         found: list = [None] * len(sentences)
         reasons: list[list[str]] = [[] for _ in sentences]
         for i, tokens in enumerate(sentences):
@@ -222,7 +224,11 @@ class TreeMaker:
         rest = [i for i, tree in enumerate(found) if tree is None]
         if self.parser is not None and rest:
             for i, tree in zip(rest, self.parser([sentences[i] for i in rest])):
-                found[i], reasons[i] = tree, []
+                if tree is None:  # a sentence the parser refused
+                    reasons[i].append(f"{len(sentences[i])} tokens, "
+                                      f"{getattr(self.parser, 'refusal', 'not parsed')}")
+                else:
+                    found[i], reasons[i] = tree, []
         made = []
         for tree, tokens, why in zip(found, sentences, reasons):
             if tree is None:

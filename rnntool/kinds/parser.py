@@ -69,10 +69,23 @@ class SpanParser:
                                self.batch_size)
 
     def __call__(self, sentences: list[list[str]]) -> list:
+        """The tree of each sentence; None for one longer than ``MAX_TOKENS`` (its reason
+        in ``refusal``), which ``rnntool.parsing.TreeMaker`` gives a shape instead."""
+        from rnntool.models.parser import MAX_TOKENS
         from rnntool.parsing import SHAPE_LABEL
         from rnntool.spans import spans_tree
-        return [spans_tree(tokens, spans, SHAPE_LABEL)
-                for tokens, spans in zip(sentences, self.spans(sentences))]
+
+        fit = [i for i, tokens in enumerate(sentences) if len(tokens) <= MAX_TOKENS]
+        found: list = [None] * len(sentences)
+        for i, spans in zip(fit, self.spans([sentences[i] for i in fit])):
+            found[i] = spans_tree(sentences[i], spans, SHAPE_LABEL)
+        return found
+
+    @property
+    def refusal(self) -> str:
+        """Why a sentence got no tree (``__call__`` gave None)."""
+        from rnntool.models.parser import MAX_TOKENS
+        return f"longer than the trained parser's limit of {MAX_TOKENS}"
 
 
 # --- rnntool predict ------------------------------------------------------------------------

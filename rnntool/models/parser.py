@@ -30,6 +30,13 @@ from rnntool.models.tagger import char_vectors
 from rnntool.spans import best_trees
 
 
+#: The longest sentence the parser trains on or parses, in tokens: its spans grow as the
+#: square of its length (300 tokens: 45,000 spans, about 45 MB of scorer activations).
+MAX_TOKENS = 300
+#: Spans scored in one batch at inference (sentences times spans per sentence).
+SPAN_BUDGET = 65536
+
+
 class ParserModel(nn.Module):
     """Span scores of sentences over ``vocab_size`` word ids."""
 
@@ -117,6 +124,11 @@ class ParserModel(nn.Module):
         out = scores.new_zeros(batch, time + 1, time + 1)
         out[:, starts, ends] = scores
         return out
+
+    @staticmethod
+    def spans_per_sentence(length: int) -> int:
+        """The spans the model scores for a batch padded to ``length`` tokens."""
+        return (length + 1) * length // 2
 
     @staticmethod
     def decode(scores: torch.Tensor, lengths) -> list[set[tuple[int, int]]]:

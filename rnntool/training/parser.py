@@ -80,6 +80,21 @@ def parsed_sentences(source, what: str, *, factor: str = "right", on_error: str 
     return found
 
 
+def within_limit(sentences: ParsedSentences, what: str, warn: Callable[[str], None]):
+    """``sentences`` without those longer than the parser's limit (``MAX_TOKENS``), with a
+    warning that counts them."""
+    from rnntool.models.parser import MAX_TOKENS
+
+    keep = [i for i, tokens in enumerate(sentences.tokens) if len(tokens) <= MAX_TOKENS]
+    if len(keep) == len(sentences.tokens):
+        return sentences
+    dropped = len(sentences.tokens) - len(keep)
+    warn(f"left out {dropped:,} {what} tree{'s' if dropped > 1 else ''} of more than "
+         f"{MAX_TOKENS} words (the parser's limit)")
+    return ParsedSentences([sentences.tokens[i] for i in keep],
+                           [sentences.spans[i] for i in keep])
+
+
 def read_data(train, dev=None, *, settings, on_error: str = "error",
               warn: Callable[[str], None] = console_warn, encoding: str = "utf-8",
               errors: str = "strict") -> ParserData:
@@ -112,8 +127,12 @@ def train(data: ParserData, settings, output: str, *, resume: dict | None = None
     from rnntool.spans import bracket_scores
     from rnntool.vocab import Vocab
 
-    train_data, dev_data = data.train, data.dev
     settings.check()
+    is_main = group.is_main
+    reporter = progress or ProgressReporter("train parser", enabled=is_main)
+    say = console_warn if is_main else (lambda message: None)
+    train_data = within_limit(data.train, "training", say)
+    dev_data = within_limit(data.dev, "development", say) if data.dev is not None else None
     if not train_data.tokens:
         raise RnnToolError("there are no training trees")
     torch.manual_seed(settings.random_seed)
@@ -146,8 +165,6 @@ def train(data: ParserData, settings, output: str, *, resume: dict | None = None
     optimizer = RowSparseOptimizer(model, model.embedding, "adam", settings.lr,
                                    settings.weight_decay)
     net = group.wrap(model)
-    is_main = group.is_main
-    reporter = progress or ProgressReporter("train parser", enabled=is_main)
     spans_digest = [np.array(sorted(s), dtype=np.int64).reshape(-1) for s in gold]
     record = new_record(settings, {**data.source, **(extra_settings or {})}, "sentences_seen",
                         "best_dev_f1", data_digest(sequences, spans_digest, vocab.tokens),
