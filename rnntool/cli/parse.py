@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
 
-from rnntool.cli.common import encoding_option, errors_option, input_paths
+from rnntool.cli.common import encoding_option, errors_option, input_paths, threads_option
 from rnntool.console import warn
 
 
@@ -105,8 +106,9 @@ Examples:
                           "first.")
 @encoding_option
 @errors_option
+@threads_option
 def command(files, input_kind, output_format, factor, collapse_unary, grammar, treebank,
-            tokenizer, shape, strict, parser, encoding, decode_errors):
+            tokenizer, shape, strict, parser, encoding, decode_errors, threads):
     """Write one binary tree per input line, from bracketed trees or raw sentences.
 
     Reads FILES ('-' or none: stdin), one item a line: a bracketed tree in Penn Treebank or
@@ -126,7 +128,11 @@ def command(files, input_kind, output_format, factor, collapse_unary, grammar, t
     maker = build_tree_maker(input_kind, factor, collapse_unary, grammar, treebank, tokenizer,
                              shape, parser, **options)
     out = sys.stdout
-    for record in parsing.parse_files(paths, maker, output=output_format, strict=strict,
-                                      warn=warn, **options):
-        out.write(record)
+    with contextlib.ExitStack() as stack:
+        if parser:  # the trained parser's forward passes (torch is not needed otherwise)
+            from rnntool.threads import tuned_forwards
+            stack.enter_context(tuned_forwards(threads))
+        for record in parsing.parse_files(paths, maker, output=output_format, strict=strict,
+                                          warn=warn, **options):
+            out.write(record)
     out.flush()
