@@ -115,19 +115,15 @@ def tag_sentences(model, vocab, chars, tags: list[str], sentences: list[list[str
     """The tagger's tag of every word of ``sentences`` (an empty sentence gets no tags);
     ``vocab`` and ``chars`` are its word and character vocabularies (``chars`` None without
     a character encoder)."""
-    from rnntool.data import encode_batch
+    from rnntool.data import encode_batch, sentence_ids
 
-    lower = vocab.lowercase
     result: list[list[str]] = [[] for _ in sentences]
     filled = [i for i, s in enumerate(sentences) if s]
     with evaluating(model):
         for start in range(0, len(filled), batch_size):
             chunk = filled[start:start + batch_size]
-            words = [sentences[i] for i in chunk]
-            batch = encode_batch(
-                [vocab.ids_of([w.lower() for w in s] if lower else s) for s in words], None,
-                [[chars.ids_of(list(w)) for w in s] for s in words] if chars is not None
-                else None)
+            ids, char_ids = sentence_ids([sentences[i] for i in chunk], vocab, chars)
+            batch = encode_batch(ids, None, char_ids)
             best = model(batch["ids"], batch["lengths"], batch.get("chars"),
                          batch.get("char_lengths")).argmax(-1)
             for row, i in enumerate(chunk):
@@ -142,10 +138,9 @@ def parse_sentences(model, vocab, chars, sentences: list[list[str]],
     and character vocabularies (``chars`` None without a character encoder). Sentences are
     batched by length, so little is padded, at most ``batch_size`` of them and
     ``rnntool.models.parser.SPAN_BUDGET`` spans a batch."""
-    from rnntool.data import encode_batch
+    from rnntool.data import encode_batch, sentence_ids
     from rnntool.models.parser import SPAN_BUDGET
 
-    lower = vocab.lowercase
     result: list[set[tuple[int, int]]] = [set() for _ in sentences]
     filled = sorted((i for i, s in enumerate(sentences) if s), key=lambda i: len(sentences[i]))
     batches: list[list[int]] = []
@@ -157,11 +152,8 @@ def parse_sentences(model, vocab, chars, sentences: list[list[str]],
         batches[-1].append(i)
     with evaluating(model):
         for chunk in batches:
-            words = [sentences[i] for i in chunk]
-            batch = encode_batch(
-                [vocab.ids_of([w.lower() for w in s] if lower else s) for s in words], None,
-                [[chars.ids_of(list(w)) for w in s] for s in words] if chars is not None
-                else None)
+            ids, char_ids = sentence_ids([sentences[i] for i in chunk], vocab, chars)
+            batch = encode_batch(ids, None, char_ids)
             scores = model(batch["ids"], batch["lengths"], batch.get("chars"),
                            batch.get("char_lengths"))
             for i, spans in zip(chunk, model.decode(scores, batch["lengths"])):

@@ -23,6 +23,7 @@ from rnntool import text as textio
 from rnntool.errors import InputError
 from rnntool.grammar import GrammarParser
 from rnntool.labelled import split_label
+from rnntool.spans import split_tree
 from rnntool.trees import (ASCII_WHITESPACE, BracketError, LineError, Tree, iter_lines,
                            normalize, pretty, read_tree, to_brackets)
 
@@ -103,19 +104,7 @@ def shape_tree(tokens: list[str], shape: str = "right", label: str = SHAPE_LABEL
         for token in tokens[2:]:
             tree = Tree(label, [tree, token])
         return tree  # type: ignore[return-value]
-    root = Tree(label, [])
-    stack = [(root, 0, len(tokens))]
-    while stack:
-        node, start, end = stack.pop()
-        middle = (start + end + 1) // 2
-        for lo, hi in ((start, middle), (middle, end)):
-            if hi - lo == 1:
-                node.append(tokens[lo])
-            else:
-                child = Tree(label, [])
-                node.append(child)
-                stack.append((child, lo, hi))
-    return root
+    return split_tree(tokens, lambda start, end: (start + end + 1) // 2, label)
 
 
 # --- lines to trees -----------------------------------------------------------------------

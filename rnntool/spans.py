@@ -56,12 +56,20 @@ def spans_tree(tokens: list[str], spans: Iterable[tuple[int, int]], label: str =
     starting: dict[int, list[int]] = {}
     for i, j in spans:
         starting.setdefault(i, []).append(j)
+    # the left child is the longest span from ``start`` inside this one
+    return split_tree(tokens, lambda start, end: max(
+        (j for j in starting.get(start, ()) if j < end), default=start + 1), label)
+
+
+def split_tree(tokens: list[str], split, label: str = "X") -> Tree:
+    """The binary tree over ``tokens`` (two or more) whose node over tokens ``start`` to
+    ``end - 1`` has its right child start at token ``split(start, end)``; every node
+    labelled ``label``, the tokens its bare leaves. Built without recursion."""
     root = Tree(label, [])
-    stack = [(root, 0, n)]
+    stack = [(root, 0, len(tokens))]
     while stack:
         node, start, end = stack.pop()
-        # the left child is the longest span from ``start`` inside this one
-        middle = max((j for j in starting.get(start, ()) if j < end), default=start + 1)
+        middle = split(start, end)
         for lo, hi in ((start, middle), (middle, end)):
             if hi - lo == 1:
                 node.append(tokens[lo])

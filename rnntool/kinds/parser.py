@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from rnntool import predicting
 from rnntool.errors import CheckpointError, OptionError
+from rnntool.kinds.tagger import char_damage, chars_of
 
 
 def labels(training: dict) -> None:
@@ -25,19 +26,7 @@ def damage(checkpoint: dict) -> str | None:
     record, config = checkpoint["training"].get("parser"), checkpoint["model"]["config"]
     if not isinstance(record, dict) or "chars" not in record:
         return "its parser record is missing"
-    try:
-        chars = len(_chars(record)) if record["chars"] else 0
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        return f"bad character vocabulary ({exc})"
-    if chars != config.get("char_vocab_size", 0):
-        return (f"its character vocabulary has {chars} characters, but its model reads "
-                f"{config.get('char_vocab_size', 0)}")
-    return None
-
-
-def _chars(record: dict):
-    from rnntool.vocab import Vocab
-    return Vocab.from_dict(record["chars"]) if record["chars"] else None
+    return char_damage(record, config)
 
 
 class SpanParser:
@@ -60,7 +49,7 @@ class SpanParser:
     def from_checkpoint(cls, data: dict, path: str) -> "SpanParser":
         from rnntool import checkpoint as ckpt
         return cls(ckpt.restore_model(data, path), ckpt.restore_vocab(data, path),
-                   _chars(data["training"]["parser"]))
+                   chars_of(data["training"]["parser"]))
 
     def spans(self, sentences: list[list[str]]) -> list[set[tuple[int, int]]]:
         """The spans of each sentence's best tree (``rnntool.spans``)."""
@@ -121,7 +110,7 @@ def predict(model, items, *, tokenizer: str = "treebank", **_options):
               for s in sentences]
     if any(not t for t in tokens):
         raise CheckpointError("a sentence without words cannot be parsed")
-    parser = SpanParser(model.module, model.vocab, _chars(model.training["parser"]))
+    parser = SpanParser(model.module, model.vocab, chars_of(model.training["parser"]))
     found = parser(tokens)
     return found[0] if single else found
 
@@ -139,7 +128,7 @@ def evaluate(model, data, *, text=None, input: str = "auto", encoding: str = "ut
     settings = model.training.get("settings", {})
     gold = parsed_sentences(data, "evaluation", factor=settings.get("factor", "right"),
                             encoding=encoding, errors=errors)
-    parser = SpanParser(model.module, model.vocab, _chars(model.training["parser"]))
+    parser = SpanParser(model.module, model.vocab, chars_of(model.training["parser"]))
     predicted = parser.spans(gold.tokens)
     report = bracket_scores(gold.spans, predicted, [len(t) for t in gold.tokens])
     return {"kind": "parser", **report}

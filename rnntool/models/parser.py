@@ -26,7 +26,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from rnntool.memory import recurrent_parameters
-from rnntool.models.tagger import char_vectors
+from rnntool.models.tagger import char_encoder, char_parameters, char_vectors
 from rnntool.spans import best_trees
 
 
@@ -47,9 +47,6 @@ class ParserModel(nn.Module):
         if min(vocab_size, embed, hidden, layers, span_hidden) < 1:
             raise ValueError("vocab_size, embed, hidden, layers and span_hidden must be "
                              "positive")
-        if char_vocab_size < 0 or (char_vocab_size and min(char_embed, char_hidden) < 1):
-            raise ValueError("char_vocab_size must be 0 (no character encoder) or positive, "
-                             "with positive char_embed and char_hidden")
         if not 0.0 <= dropout < 1.0:
             raise ValueError("dropout must be in [0, 1)")
         self.config = dict(vocab_size=vocab_size, embed=embed, hidden=hidden, layers=layers,
@@ -58,14 +55,9 @@ class ParserModel(nn.Module):
                            span_hidden=span_hidden)
         self.hidden = hidden
         self.embedding = nn.Embedding(vocab_size, embed, padding_idx=0)
-        token_size = embed
-        if char_vocab_size:
-            self.char_embedding = nn.Embedding(char_vocab_size, char_embed, padding_idx=0)
-            self.char_rnn = nn.LSTM(char_embed, char_hidden, batch_first=True,
-                                    bidirectional=True)
-            token_size += 2 * char_hidden
-        else:
-            self.char_embedding = self.char_rnn = None
+        self.char_embedding, self.char_rnn = char_encoder(char_vocab_size, char_embed,
+                                                          char_hidden)
+        token_size = embed + (2 * char_hidden if char_vocab_size else 0)
         self.boundaries = nn.Parameter(torch.randn(2, token_size) * 0.1)  # before, after
         self.rnn = nn.LSTM(token_size, hidden, layers, batch_first=True, bidirectional=True,
                            dropout=dropout if layers > 1 else 0.0)
@@ -80,11 +72,8 @@ class ParserModel(nn.Module):
                         dropout: float = 0.0, char_vocab_size: int = 0, char_embed: int = 32,
                         char_hidden: int = 50, span_hidden: int = 250) -> int:
         """The parameters a model of these settings has, counted without building it."""
-        total, token_size = vocab_size * embed, embed
-        if char_vocab_size:
-            total += (char_vocab_size * char_embed
-                      + recurrent_parameters("lstm", char_embed, char_hidden, 1, True))
-            token_size += 2 * char_hidden
+        total = vocab_size * embed + char_parameters(char_vocab_size, char_embed, char_hidden)
+        token_size = embed + (2 * char_hidden if char_vocab_size else 0)
         return (total + 2 * token_size
                 + recurrent_parameters("lstm", token_size, hidden, layers, True)
                 + (2 * hidden + 1) * span_hidden + span_hidden + 1)

@@ -119,7 +119,7 @@ def train(data: ParserData, settings, output: str, *, resume: dict | None = None
     as for ``rnntool.training.lm.train``.
     """
     import torch
-    from rnntool.data import LengthBatches, encode_batch
+    from rnntool.data import LengthBatches, encode_batch, sentence_ids
     from rnntool.inference import parse_sentences
     from rnntool.memory import new_model
     from rnntool.models.parser import ParserModel
@@ -148,12 +148,7 @@ def train(data: ParserData, settings, output: str, *, resume: dict | None = None
         chars = char_vocab(train_data.tokens) if settings.chars else None
     dev_tokens = dev_data.tokens if dev_data is not None and dev_data.tokens else None
 
-    def word_ids(sentence):
-        return vocab.ids_of([w.lower() for w in sentence] if settings.lowercase else sentence)
-
-    sequences = [word_ids(s) for s in train_data.tokens]
-    char_ids = ([[chars.ids_of(list(w)) for w in s] for s in train_data.tokens]
-                if chars is not None else None)
+    sequences, char_ids = sentence_ids(train_data.tokens, vocab, chars)
     gold = train_data.spans
     batches = LengthBatches(sequences, np.zeros(len(sequences), dtype=np.int64),
                             settings.batch_size, seed=settings.random_seed)
