@@ -9,7 +9,7 @@ copied here.
         --dev ../shared/data/sst/dev.txt
 
 1. ``rnntool train parser TRAIN --dev DEV --max-time B`` (its defaults otherwise), timed.
-2. Unlabelled bracket F1 (EVALB's rules) on DEV's sentences of the trained parser, of the
+2. Unlabelled bracket F1 (the whole sentence and single words not counted) on DEV's sentences of the trained parser, of the
    right-branching, left-branching and balanced shapes, and of the PCFG that ``rnntool parse
    --treebank TRAIN`` induces (on the first --pcfg-sentences sentences only: it parses about
    one a second; the parser's F1 on the same sentences is given beside it).

@@ -139,8 +139,10 @@ def parse_sentences(model, vocab, chars, sentences: list[list[str]],
     batched by length, so little is padded, at most ``batch_size`` of them and
     ``rnntool.models.parser.SPAN_BUDGET`` spans a batch."""
     from rnntool.data import encode_batch, sentence_ids
-    from rnntool.models.parser import SPAN_BUDGET
+    from rnntool.models.parser import MAX_TOKENS, SPAN_BUDGET
 
+    if any(len(s) > MAX_TOKENS for s in sentences):
+        raise ValueError(f"the parser parses sentences of at most {MAX_TOKENS} tokens")
     result: list[set[tuple[int, int]]] = [set() for _ in sentences]
     filled = sorted((i for i, s in enumerate(sentences) if s), key=lambda i: len(sentences[i]))
     batches: list[list[int]] = []

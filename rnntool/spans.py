@@ -1,5 +1,5 @@
 """Binary trees as sets of spans: the brackets of a tree, the best binary tree over span
-scores (CKY), and bracket scores in the EVALB manner. The arithmetic of the trained parser
+scores (CKY), and unlabelled bracket scores. The arithmetic of the trained parser
 (``rnntool.models.parser``), kept apart from torch so that it can be read and tested alone.
 
 A sentence of ``n`` tokens has fenceposts ``0..n``; the span ``(i, j)`` covers tokens ``i``
@@ -115,14 +115,15 @@ def best_trees(scores: np.ndarray, lengths: Iterable[int]) -> list[set[tuple[int
 
 
 def brackets(spans: Iterable[tuple[int, int]], length: int) -> set[tuple[int, int]]:
-    """The spans EVALB counts: not the whole sentence, not a single token."""
+    """The spans that count as brackets: not the whole sentence (every tree has it), not a
+    single token (the convention of evaluations of unsupervised parsers)."""
     return {(i, j) for i, j in spans if j - i >= 2 and (i, j) != (0, length)}
 
 
 def bracket_scores(gold: list[set[tuple[int, int]]], predicted: list[set[tuple[int, int]]],
                    lengths: list[int]) -> dict:
-    """Unlabelled bracket precision, recall and F1 over all sentences (EVALB's rules: the
-    whole sentence and single tokens are not brackets), the share of sentences parsed
+    """Unlabelled bracket precision, recall and F1 over all sentences (``brackets``: the
+    whole sentence and single tokens are not counted), the share of sentences parsed
     exactly, and the same by sentence length (``LENGTH_BINS``)."""
     def scores(rows) -> dict:
         matched = sum(len(g & p) for g, p, _ in rows)

@@ -12,7 +12,7 @@ from nltk.tree import Tree
 from conftest import ROOT, assert_one_line_error, run_here
 from rnntool import parsing
 from rnntool.spans import best_trees, bracket_scores, spans_tree, tree_spans
-from rnntool.trees import read_tree
+from rnntool.trees import normalize, read_tree, to_brackets
 
 TREEBANK = ROOT / "corpora" / "sentiment"
 # a small parser that still learns the generated treebank's structures in one epoch
@@ -97,7 +97,7 @@ def test_the_model_scores_a_sentence_alike_alone_and_in_a_batch():
 
 
 def shape_f1(path, shape: str) -> float:
-    sentences = [tree_spans(parsing.normalize(read_tree(line)))
+    sentences = [tree_spans(normalize(read_tree(line)))
                  for line in open(path, encoding="utf-8")]
     shaped = [tree_spans(parsing.shape_tree(tokens, shape))[1] for tokens, _ in sentences]
     return bracket_scores([spans for _, spans in sentences], shaped,
@@ -200,3 +200,94 @@ def test_the_python_api_parses_sentences(parser_model):
     trees = model.predict([["a", "good", "film"], "it was fun"])
     assert [t.leaves() for t in trees] == [["a", "good", "film"], ["it", "was", "fun"]]
     assert model.evaluate(TREEBANK / "test.txt")["f1"] > 0.85
+
+
+def test_the_margin_loss_is_the_best_tree_with_its_cost_against_the_gold_tree():
+    import torch
+
+    from rnntool.models.parser import ParserModel
+
+    rng = np.random.default_rng(2)
+    for _ in range(20):
+        n = int(rng.integers(2, 7))
+        scores = torch.from_numpy(rng.normal(size=(1, n + 1, n + 1)))
+        gold = set(next(iter(all_binary_trees(0, n))))
+        loss, count = ParserModel.margin_loss(scores, [n], [gold])
+
+        def score(tree):
+            return sum(float(scores[0, i, j]) for i, j in tree)
+        best = max(score(t) + len(set(t) - gold) for t in all_binary_trees(0, n))
+        assert count == 1 and loss.item() == pytest.approx(best - score(gold))
+    # a gold tree that wins by more than its margin costs nothing
+    scores = torch.full((1, 4, 4), -5.0)
+    scores[0, 0, 2] = scores[0, 0, 3] = 5.0
+    assert ParserModel.margin_loss(scores, [3], [{(0, 2), (0, 3)}])[0].item() == 0
+
+
+def test_sentences_over_the_length_limit_get_the_shape(parser_model, tmp_path):
+    import rnntool
+    from rnntool.models.parser import MAX_TOKENS
+
+    words = " ".join(["good"] * (MAX_TOKENS + 1))
+    result = run_here("parse", "--model", parser_model, input=f"a good film\n{words}\n")
+    out = result.stdout.decode().splitlines()
+    assert result.returncode == 0 and len(out) == 2
+    assert out[1] == to_brackets(parsing.shape_tree(words.split(), "right"))
+    assert f"line 2: {MAX_TOKENS + 1} tokens, longer than the trained parser's limit of " \
+           f"{MAX_TOKENS}; used the right shape" in result.stderr.decode()
+    assert rnntool.load(parser_model).predict(words, shape="left") == \
+        parsing.shape_tree(words.split(), "left")
+    # training and eval leave such trees out, saying so
+    long_tree = "(X " + " ".join(f"(X w{i})" for i in range(MAX_TOKENS + 1)) + ")\n"
+    data = tmp_path / "long.txt"
+    data.write_text("(X (X a) (X b))\n(X (X c) (X (X a) (X b)))\n" + long_tree,
+                    encoding="utf-8")
+    trained = run_here("train", "parser", data, *SMALL, "--epochs", "1", "-o", tmp_path / "p.pt")
+    assert trained.returncode == 0
+    assert b"left out 1 training tree of more than 300 words" in trained.stderr
+    scored = run_here("eval", parser_model, data, "--json")
+    assert json.loads(scored.stdout)["sentences"] == 2
+    assert b"left out 1 evaluation tree" in scored.stderr
+
+
+def test_lines_keep_their_numbers_across_batches_and_files(parser_model, tmp_path,
+                                                           monkeypatch):
+    monkeypatch.setattr(parsing, "PARSER_BATCH", 2)
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_text("one two\nthree four five\n(X (bad\n", encoding="utf-8")
+    second.write_text("six seven\n\n", encoding="utf-8")
+    result = run_here("parse", "--model", parser_model, first, second)
+    assert [len(line) > 0 for line in result.stdout.decode().splitlines()] == \
+        [True, True, False, True, False]
+    err = result.stderr.decode()
+    assert f"{first}: line 3: " in err and f"{second}: line 2: blank line" in err
+    strict = run_here("parse", "--model", parser_model, "--strict", first)
+    assert_one_line_error(strict, f"{first}: line 3")
+
+
+def test_a_grammar_goes_first_and_the_parser_takes_what_it_does_not_cover(parser_model,
+                                                                          tmp_path):
+    grammar = tmp_path / "g.cfg"
+    grammar.write_text("S -> 'a' 'b'\n", encoding="utf-8")
+    result = run_here("parse", "--grammar", grammar, "--model", parser_model,
+                      input="a b\nit is a delight\n")
+    out = result.stdout.decode().splitlines()
+    assert out[0] == "(S a b)" and Tree.fromstring(out[1]).label() == "X"
+    assert result.stderr == b""  # the parser covered what the grammar did not
+
+
+def test_parser_mistakes_are_one_line_errors(parser_model, tmp_path):
+    tree_model = tmp_path / "tree.pt"
+    assert run_here("train", "tree", TREEBANK / "dev.txt", "--hidden", "8", "--epochs", "1",
+                    "-o", tree_model).returncode == 0
+    assert_one_line_error(run_here("parse", "--model", tree_model, input="a b\n"),
+                          "tree checkpoint", "parser")
+    assert_one_line_error(run_here("parse", "--model", tmp_path / "none.pt", input="a b\n"),
+                          "none.pt")
+    assert_one_line_error(run_here("predict", parser_model, "--output", "json", input="a b\n"),
+                          "--output json is not for a parser", code=2)
+    assert_one_line_error(run_here("predict", parser_model, "--parser", parser_model,
+                                   input="a b\n"), "--parser is for tree models", code=2)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n", encoding="utf-8")
+    assert_one_line_error(run_here("eval", parser_model, empty), "no trees to evaluate on")

@@ -109,8 +109,9 @@ def cli() -> None:
     pipelines: build a vocabulary, train a character- or word-level language model, stream
     samples, turn sentences into binary trees (with a parser trained on a treebank), train
     recursive networks on them, recurrent classifiers on labelled lines, taggers on tagged
-    sentences or forecasters on numeric series, predict and evaluate, look back at runs with info and report. `rnntool COMMAND
-    --help` and the man pages (rnntool-COMMAND(1)) describe each command.
+    sentences or forecasters on numeric series, predict and evaluate, look back at runs
+    with info and report. `rnntool COMMAND --help` and the man pages (rnntool-COMMAND(1))
+    describe each command.
     """
 
 

@@ -55,7 +55,8 @@ def command(checkpoint, data, as_json, input_format, encoding, decode_errors, th
     every window of it: mean absolute and root-mean-square error, next to those of the
     naive forecast that repeats the last value. A parser (`rnntool train parser`) reads
     bracketed trees and parses their words: unlabelled bracket precision, recall and F1
-    (EVALB's rules) and exact match, overall and by sentence length.
+    (the whole sentence and single words not counted) and exact match, overall and by
+    sentence length.
 
     On a terminal the report is drawn as tables; piped or redirected, it is aligned plain
     text.

@@ -39,14 +39,15 @@ def tree_input_options(command):
                           "With --grammar too, it is tried second."),
         click.option("--tokenizer", type=click.Choice(["treebank", "whitespace"]),
                      default="treebank", show_default=True,
-                     help="How raw sentences are split into tokens: NLTK's Penn Treebank "
-                          "tokenizer (the tokens of SST and the Penn Treebank), or at "
-                          "whitespace (text tokenized already)."),
+                     help="How raw sentences are made tokens for trees (parse; predict with a "
+                          "tree model or a parser): NLTK's Penn Treebank tokenizer (the tokens "
+                          "of SST and the Penn Treebank), or split at whitespace (text "
+                          "tokenized already)."),
         click.option("--shape", type=click.Choice(["right", "left", "balanced"]), default="right",
                      show_default=True,
                      help="Structure for sentences without a grammar or a trained parser, or "
-                          "that no grammar covers (then with a warning): right- or "
-                          "left-branching, or balanced."),
+                          "that no grammar covers and no parser takes (then with a warning): "
+                          "right- or left-branching, or balanced."),
         click.option("--strict", is_flag=True,
                      help="Stop with an error at a blank or malformed line, instead of writing an "
                           "empty line and a warning."),

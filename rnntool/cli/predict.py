@@ -57,7 +57,8 @@ Examples:
                    "are not coloured. A tagger writes each sentence back in the input's "
                    "format with its tags (label; raw text as word/TAG), or one JSON object "
                    "with words and tags (json). A forecaster writes its forecast, one value a line "
-                   "(label), or as one JSON object (json).")
+                   "(label), or as one JSON object (json). A parser writes each line's tree in "
+                   "brackets (label, trees) or drawn (pretty).")
 @tree_input_options
 @parser_option("--parser", "Tree models: give raw sentences the trees of this parser (a "
                            "checkpoint of `rnntool train parser`), as `rnntool parse --model` "

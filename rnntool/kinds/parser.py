@@ -11,7 +11,7 @@ scores (``rnntool.spans``), turning input lines into trees (``rnntool.parsing``)
 from __future__ import annotations
 
 from rnntool import predicting
-from rnntool.errors import CheckpointError, OptionError
+from rnntool.errors import OptionError
 from rnntool.kinds.tagger import char_damage, chars_of
 
 
@@ -88,6 +88,8 @@ def predict_command(data: dict, path: str, request: predicting.Request) -> None:
         raise OptionError(f"--output {request.output} is not for a parser; use trees (one "
                           f"tree a line) or pretty")
     maker = request.tree_maker()
+    if maker.parser is not None:
+        raise OptionError("--parser is for tree models; this checkpoint is a parser itself")
     maker.parser = SpanParser.from_checkpoint(data, path)
     render = trees.pretty if request.output == "pretty" else trees.to_brackets
     for tree in parsing.make_trees(request.paths("sentences"), maker, render=render,
@@ -99,19 +101,23 @@ def predict_command(data: dict, path: str, request: predicting.Request) -> None:
 
 # --- the Python API -------------------------------------------------------------------------
 
-def predict(model, items, *, tokenizer: str = "treebank", **_options):
-    """``Model.predict``: the binary tree of each sentence (a raw string, tokenized with
-    ``tokenizer`` as ``rnntool parse`` does, or a list of tokens); one sentence gives one
-    tree."""
-    from rnntool.parsing import tokens_of
+def predict(model, items, *, shape: str = "right", **_options):
+    """``Model.predict``: the binary tree of each sentence (a raw string, tokenized as
+    ``rnntool parse`` tokenizes raw sentences, or a list of tokens); one sentence gives one
+    tree. A sentence longer than the parser's limit gets ``shape``, as ``rnntool parse
+    --model`` gives it."""
+    from rnntool.errors import InputError
+    from rnntool.parsing import shape_tree, tokens_of
+
     single = isinstance(items, str)
     sentences = [items] if single else list(items)
-    tokens = [tokens_of(s, tokenizer) if isinstance(s, str) else [str(w) for w in s]
-              for s in sentences]
-    if any(not t for t in tokens):
-        raise CheckpointError("a sentence without words cannot be parsed")
+    tokens = [tokens_of(s) if isinstance(s, str) else [str(w) for w in s] for s in sentences]
+    for number, words in enumerate(tokens, 1):
+        if not words:
+            raise InputError(f"item {number}: no words to parse")
     parser = SpanParser(model.module, model.vocab, chars_of(model.training["parser"]))
-    found = parser(tokens)
+    found = [tree if tree is not None else shape_tree(words, shape)
+             for tree, words in zip(parser(tokens), tokens)]
     return found[0] if single else found
 
 
@@ -121,13 +127,22 @@ def evaluate(model, data, *, text=None, input: str = "auto", encoding: str = "ut
              errors: str = "strict") -> dict:
     """The report of ``rnntool eval`` and ``Model.evaluate`` on bracketed trees (a treebank
     file, or NLTK trees), binarized as the parser's training trees were: unlabelled bracket
-    precision, recall, F1 (EVALB's rules) and exact match, overall and by length."""
+    precision, recall, F1 (the whole sentence and single words not counted) and exact
+    match, overall and by length. Trees of more words than the parser's limit are left
+    out, with a warning."""
+    from rnntool.console import warn
+    from rnntool.errors import InputError
     from rnntool.spans import bracket_scores
-    from rnntool.training.parser import parsed_sentences
+    from rnntool.training.inputs import is_path
+    from rnntool.training.parser import parsed_sentences, within_limit
 
     settings = model.training.get("settings", {})
-    gold = parsed_sentences(data, "evaluation", factor=settings.get("factor", "right"),
-                            encoding=encoding, errors=errors)
+    gold = within_limit(parsed_sentences(data, "evaluation",
+                                         factor=settings.get("factor", "right"),
+                                         encoding=encoding, errors=errors), "evaluation", warn)
+    if not gold.tokens:
+        where = f"{data}: " if is_path(data) else ""
+        raise InputError(f"{where}no trees to evaluate on")
     parser = SpanParser(model.module, model.vocab, chars_of(model.training["parser"]))
     predicted = parser.spans(gold.tokens)
     report = bracket_scores(gold.spans, predicted, [len(t) for t in gold.tokens])
@@ -140,9 +155,9 @@ def report_lines(report: dict) -> list[str]:
              f"bracket precision {report['precision']:.4f}, recall {report['recall']:.4f}, "
              f"F1 {report['f1']:.4f}; exact match {report['exact_match']:.4f}",
              "", "by sentence length:",
-             f"{'length':>7}  sentences  precision  recall      f1  exact"]
+             f"{'length':>7}  sentences  precision  recall      f1   exact"]
     lines += [f"{name:>7}  {row['sentences']:9d}  {row['precision']:9.4f}  "
-              f"{row['recall']:6.4f}  {row['f1']:6.4f}  {row['exact_match']:5.3f}"
+              f"{row['recall']:6.4f}  {row['f1']:6.4f}  {row['exact_match']:6.4f}"
               for name, row in report["by_length"].items()]
     return lines
 

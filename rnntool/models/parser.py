@@ -31,9 +31,10 @@ from rnntool.spans import best_trees
 
 
 #: The longest sentence the parser trains on or parses, in tokens: its spans grow as the
-#: square of its length (300 tokens: 45,000 spans, about 45 MB of scorer activations).
+#: square of its length (300 tokens: 44,850 spans, each a ``span_hidden`` vector).
 MAX_TOKENS = 300
-#: Spans scored in one batch at inference (sentences times spans per sentence).
+#: The most spans scored in one batch (sentences times spans per sentence), in training
+#: and in use: with the default 250 hidden units, 65 MB for each of the scorer's tensors.
 SPAN_BUDGET = 65536
 
 
@@ -116,8 +117,9 @@ class ParserModel(nn.Module):
 
     @staticmethod
     def spans_per_sentence(length: int) -> int:
-        """The spans the model scores for a batch padded to ``length`` tokens."""
-        return (length + 1) * length // 2
+        """The spans the model scores for each sentence of a batch padded to ``length``
+        tokens (those of two or more tokens)."""
+        return length * (length - 1) // 2
 
     @staticmethod
     def decode(scores: torch.Tensor, lengths) -> list[set[tuple[int, int]]]:

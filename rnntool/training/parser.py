@@ -95,6 +95,16 @@ def within_limit(sentences: ParsedSentences, what: str, warn: Callable[[str], No
                            [sentences.spans[i] for i in keep])
 
 
+def span_limited(batch, lengths, spans_per_sentence) -> list:
+    """``batch`` (sentence indices) cut into consecutive pieces that each score at most
+    ``rnntool.models.parser.SPAN_BUDGET`` spans: all of it unless its sentences are long."""
+    from rnntool.models.parser import SPAN_BUDGET
+
+    longest = int(lengths[batch].max()) if len(batch) else 0
+    size = max(1, SPAN_BUDGET // max(1, spans_per_sentence(longest)))
+    return [batch[i:i + size] for i in range(0, len(batch), size)]
+
+
 def read_data(train, dev=None, *, settings, on_error: str = "error",
               warn: Callable[[str], None] = console_warn, encoding: str = "utf-8",
               errors: str = "strict") -> ParserData:
@@ -114,7 +124,8 @@ def train(data: ParserData, settings, output: str, *, resume: dict | None = None
           metrics: bool = True) -> dict:
     """Train a span-based parser on ``data``. Sentences of similar length are batched
     together and run packed. Each epoch parses the development sentences (if any) and
-    scores their brackets (EVALB's rules); the best F1 chooses the checkpoint. The word and
+    scores their brackets (``rnntool.spans.bracket_scores``); the best F1 chooses the
+    checkpoint. The word and
     character vocabularies are kept in the checkpoint. ``resume``, ``group``, ``metrics``
     as for ``rnntool.training.lm.train``.
     """
@@ -152,6 +163,11 @@ def train(data: ParserData, settings, output: str, *, resume: dict | None = None
     gold = train_data.spans
     batches = LengthBatches(sequences, np.zeros(len(sequences), dtype=np.int64),
                             settings.batch_size, seed=settings.random_seed)
+    lengths = np.array([len(s) for s in sequences])
+
+    def epoch_batches():
+        return [piece for batch in batches.epoch()
+                for piece in span_limited(batch, lengths, ParserModel.spans_per_sentence)]
     model = new_model(settings, ParserModel, len(vocab), embed=settings.embed,
                       hidden=settings.hidden, layers=settings.layers, dropout=settings.dropout,
                       char_vocab_size=len(chars) if chars is not None else 0,
@@ -187,7 +203,7 @@ def train(data: ParserData, settings, output: str, *, resume: dict | None = None
         return (f1, {"dev_f1": f1, "dev_exact_match": exact},
                 f"dev bracket F1 {f1:.4f}, exact match {exact:.4f}")
 
-    return fit_epochs(model, saver, settings, batches.epoch, batches, step_loss,
+    return fit_epochs(model, saver, settings, epoch_batches, batches, step_loss,
                       validate if dev_tokens else None, reporter, unit="sentences",
                       best_key="best_dev_f1", position=position, metrics=metrics,
                       group=group)

@@ -51,7 +51,8 @@ def command(ctx, files, dev_file, output, resume_path, ignore_lock, on_error, en
     model reads each sentence with a bidirectional LSTM (over word embeddings and, unless
     --no-chars, a character BiLSTM of each word), scores every span, and gives the binary
     tree whose spans score highest (exact CKY), trained with a margin loss. With --dev,
-    each epoch reports unlabelled bracket F1 (EVALB's rules) and the share of sentences
+    each epoch reports unlabelled bracket F1 (the whole sentence and single words not
+    counted) and the share of sentences
     parsed exactly. Use the model with `rnntool parse --model`, or `rnntool predict
     TREE_MODEL --parser`.
     """
