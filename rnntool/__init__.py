@@ -14,7 +14,7 @@ The Python API (``rnntool.api`` says more)::
 - trees: ``read_trees``, ``parse_tree``, ``binarize``, ``normalize``, ``to_brackets``,
   ``Tree``;
 - training: ``train_charlm``, ``train_wordlm``, ``train_tree``, ``train_sentiment``,
-  ``train_tagger``, ``train_forecast``;
+  ``train_tagger``, ``train_forecast``, ``train_parser``;
 - checkpoints: ``load`` -> ``Model`` (``sample``, ``stream``, ``predict``,
   ``probabilities``, ``predict_trees``, ``evaluate``);
 - errors: ``RnnToolError`` and its subclasses ``InputError``, ``CheckpointError``,
@@ -29,8 +29,9 @@ lists them all):
 - ``rnntool.settings``: every training setting, declared once, with its default.
 - ``rnntool.vocab``, ``rnntool.corpus``: vocabularies; counting and encoding corpora.
 - ``rnntool.text``: read text streams with an explicit encoding policy.
-- ``rnntool.trees``, ``rnntool.grammar``, ``rnntool.parsing``: trees and brackets;
-  grammars; lines made into binary trees.
+- ``rnntool.trees``, ``rnntool.grammar``, ``rnntool.parsing``, ``rnntool.spans``: trees
+  and brackets; grammars; lines made into binary trees; trees as spans (CKY, bracket
+  scores).
 - ``rnntool.labelled``, ``rnntool.tagging``, ``rnntool.series``: the other input formats.
 - ``rnntool.checkpoint``: save and load self-contained checkpoints.
 - ``rnntool.inference``, ``rnntool.sampling``, ``rnntool.evaluate``: forward passes,
@@ -43,7 +44,7 @@ __version__ = "0.1.0"
 _HOMES = {
     **dict.fromkeys(("build_vocab", "load_vocab", "read_trees", "parse_tree", "train_charlm",
                      "train_wordlm", "train_tree", "train_sentiment", "train_tagger",
-                     "train_forecast", "load", "Model"), "rnntool.api"),
+                     "train_forecast", "train_parser", "load", "Model"), "rnntool.api"),
     "Vocab": "rnntool.vocab",
     **dict.fromkeys(("binarize", "normalize", "to_brackets", "Tree"), "rnntool.trees"),
     **dict.fromkeys(("RnnToolError", "InputError", "CheckpointError", "Interrupted"),
@@ -53,7 +54,7 @@ _HOMES = {
 __all__ = ["build_vocab", "load_vocab", "Vocab",
            "read_trees", "parse_tree", "binarize", "normalize", "to_brackets", "Tree",
            "train_charlm", "train_wordlm", "train_tree", "train_sentiment", "train_tagger",
-           "train_forecast",
+           "train_forecast", "train_parser",
            "load", "Model",
            "RnnToolError", "InputError", "CheckpointError", "Interrupted"]
 

@@ -153,6 +153,18 @@ class LengthBatches:
         self.rng.bit_generator.state = state
 
 
+def sentence_ids(sentences: Sequence[Sequence[str]], vocab, chars=None) -> tuple[list, list | None]:
+    """``(word ids, character ids)`` of sentences (lists of words) for ``encode_batch``: each
+    sentence's word ids in ``vocab`` (its words folded to lower case when the vocabulary
+    is), and with a character vocabulary ``chars`` each word's character ids (None
+    without one)."""
+    lower = vocab.lowercase
+    words = [vocab.ids_of([w.lower() for w in s] if lower else list(s)) for s in sentences]
+    if chars is None:
+        return words, None
+    return words, [[chars.ids_of(list(w)) for w in s] for s in sentences]
+
+
 def encode_batch(word_ids: Sequence[np.ndarray], tag_ids: Sequence[np.ndarray] | None = None,
                  char_ids: Sequence[Sequence[np.ndarray]] | None = None) -> dict:
     """Pad a batch of sentences (each of at least one word) into torch tensors.

@@ -115,23 +115,51 @@ def tag_sentences(model, vocab, chars, tags: list[str], sentences: list[list[str
     """The tagger's tag of every word of ``sentences`` (an empty sentence gets no tags);
     ``vocab`` and ``chars`` are its word and character vocabularies (``chars`` None without
     a character encoder)."""
-    from rnntool.data import encode_batch
+    from rnntool.data import encode_batch, sentence_ids
 
-    lower = vocab.lowercase
     result: list[list[str]] = [[] for _ in sentences]
     filled = [i for i, s in enumerate(sentences) if s]
     with evaluating(model):
         for start in range(0, len(filled), batch_size):
             chunk = filled[start:start + batch_size]
-            words = [sentences[i] for i in chunk]
-            batch = encode_batch(
-                [vocab.ids_of([w.lower() for w in s] if lower else s) for s in words], None,
-                [[chars.ids_of(list(w)) for w in s] for s in words] if chars is not None
-                else None)
+            ids, char_ids = sentence_ids([sentences[i] for i in chunk], vocab, chars)
+            batch = encode_batch(ids, None, char_ids)
             best = model(batch["ids"], batch["lengths"], batch.get("chars"),
                          batch.get("char_lengths")).argmax(-1)
             for row, i in enumerate(chunk):
                 result[i] = [tags[t] for t in best[row, :len(sentences[i])].tolist()]
+    return result
+
+
+def parse_sentences(model, vocab, chars, sentences: list[list[str]],
+                    batch_size: int = 256) -> list[set[tuple[int, int]]]:
+    """The spans of the parser's best binary tree of every sentence of ``sentences``
+    (``rnntool.spans``; an empty sentence gets none); ``vocab`` and ``chars`` are its word
+    and character vocabularies (``chars`` None without a character encoder). Sentences are
+    batched by length, so little is padded, at most ``batch_size`` of them and
+    ``rnntool.models.parser.SPAN_BUDGET`` spans a batch."""
+    from rnntool.data import encode_batch, sentence_ids
+    from rnntool.models.parser import MAX_TOKENS, SPAN_BUDGET
+
+    if any(len(s) > MAX_TOKENS for s in sentences):
+        raise ValueError(f"the parser parses sentences of at most {MAX_TOKENS} tokens")
+    result: list[set[tuple[int, int]]] = [set() for _ in sentences]
+    filled = sorted((i for i, s in enumerate(sentences) if s), key=lambda i: len(sentences[i]))
+    batches: list[list[int]] = []
+    for i in filled:  # longest last: a batch is as long as its last sentence
+        spans = model.spans_per_sentence(len(sentences[i]))
+        if (not batches or len(batches[-1]) >= batch_size
+                or (len(batches[-1]) + 1) * spans > SPAN_BUDGET):
+            batches.append([])
+        batches[-1].append(i)
+    with evaluating(model):
+        for chunk in batches:
+            ids, char_ids = sentence_ids([sentences[i] for i in chunk], vocab, chars)
+            batch = encode_batch(ids, None, char_ids)
+            scores = model(batch["ids"], batch["lengths"], batch.get("chars"),
+                           batch.get("char_lengths"))
+            for i, spans in zip(chunk, model.decode(scores, batch["lengths"])):
+                result[i] = spans
     return result
 
 

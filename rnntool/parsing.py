@@ -1,10 +1,12 @@
 """Turning input lines into normalized binary trees: the work of ``rnntool parse``.
 
 A line is a bracketed tree, a raw sentence, or a labelled line (tsv, fastText) whose label
-is dropped. A sentence is tokenized (NLTK's TreebankWordTokenizer) and gets its structure
-from the grammars given (``rnntool.grammar``), else from a fixed shape (right- or
-left-branching, balanced). ``TreeMaker`` does one line, ``make_trees`` and ``parse_files``
-whole files, with the warnings and errors the command line shows.
+is dropped. A sentence is tokenized (NLTK's TreebankWordTokenizer, or split on whitespace)
+and gets its structure from the grammars given (``rnntool.grammar``), else from a trained
+parser (any function from token lists to trees: ``rnntool.kinds.parser.SpanParser``), else
+from a fixed shape (right- or left-branching, balanced). ``TreeMaker`` does lines,
+``make_trees`` and ``parse_files`` whole files, with the warnings and errors the command
+line shows.
 
 Not here: tree structure, bracket I/O and binarizing (``rnntool.trees``), grammars and
 their parsers (``rnntool.grammar``), the label formats (``rnntool.labelled``), option
@@ -14,12 +16,14 @@ trees <- labelled, grammar <- parsing: none of those imports this module.
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Iterator
 
 from rnntool import text as textio
 from rnntool.errors import InputError
 from rnntool.grammar import GrammarParser
 from rnntool.labelled import split_label
+from rnntool.spans import split_tree
 from rnntool.trees import (ASCII_WHITESPACE, BracketError, LineError, Tree, iter_lines,
                            normalize, pretty, read_tree, to_brackets)
 
@@ -61,6 +65,23 @@ def tokenize(line: str) -> list[str]:
     return [token.replace("(", "-LRB-").replace(")", "-RRB-") for token in tokens]
 
 
+#: How raw sentences become tokens: NLTK's Penn Treebank tokenizer (``tokenize``), or
+#: splitting on ASCII whitespace (text tokenized already).
+TOKENIZERS = ("treebank", "whitespace")
+_ASCII_SPACES = re.compile(f"[{re.escape(ASCII_WHITESPACE)}]+")
+
+
+def tokens_of(sentence: str, tokenizer: str = "treebank") -> list[str]:
+    """The tokens of a raw sentence by ``tokenizer`` (``TOKENIZERS``); round brackets
+    become -LRB- and -RRB- either way, as in the Penn Treebank."""
+    if tokenizer == "treebank":
+        return tokenize(sentence)
+    if tokenizer == "whitespace":
+        return [token.replace("(", "-LRB-").replace(")", "-RRB-")
+                for token in _ASCII_SPACES.split(sentence) if token]
+    raise ValueError(f"tokenizer must be one of {TOKENIZERS}")
+
+
 def shape_tree(tokens: list[str], shape: str = "right", label: str = SHAPE_LABEL) -> Tree:
     """A binary tree over ``tokens`` with a fixed shape; inner nodes are labelled ``label``.
 
@@ -83,46 +104,77 @@ def shape_tree(tokens: list[str], shape: str = "right", label: str = SHAPE_LABEL
         for token in tokens[2:]:
             tree = Tree(label, [tree, token])
         return tree  # type: ignore[return-value]
-    root = Tree(label, [])
-    stack = [(root, 0, len(tokens))]
-    while stack:
-        node, start, end = stack.pop()
-        middle = (start + end + 1) // 2
-        for lo, hi in ((start, middle), (middle, end)):
-            if hi - lo == 1:
-                node.append(tokens[lo])
-            else:
-                child = Tree(label, [])
-                node.append(child)
-                stack.append((child, lo, hi))
-    return root
+    return split_tree(tokens, lambda start, end: (start + end + 1) // 2, label)
 
 
 # --- lines to trees -----------------------------------------------------------------------
 
 class TreeMaker:
-    """Turns one input line into one normalized binary tree, or raises ``LineError``.
+    """Turns input lines into normalized binary trees (``make`` one line, ``make_all`` a
+    batch of them).
 
     ``input_kind``: ``trees`` (a bracketed tree), ``text`` (a raw sentence), ``auto`` (a
     tree when the line starts with '('), or ``tsv`` / ``fasttext`` (a labelled line,
     ``label<TAB>...`` or ``__label__X ...``: the label is dropped and the rest read as
-    ``auto``). Sentences go to the grammars in order, then to the
-    shape; ``on_fallback(reason)`` is told when a grammar could not parse a sentence.
+    ``auto``). A sentence is split into tokens by ``tokenizer`` (``TOKENIZERS``) and goes
+    to the grammars in order, then to ``parser`` (a trained parser: a function from lists
+    of tokens to trees, None for a sentence it refuses, with its reason in its attribute
+    ``refusal``: ``rnntool.kinds.parser.SpanParser``), else to the shape;
+    ``on_fallback(reason)`` is told when the grammars or the parser could not parse a
+    sentence and the shape was used.
     """
 
     def __init__(self, *, input_kind: str = "auto", grammars: list[GrammarParser] = (),
                  shape: str = "right", factor: str = "right", collapse: bool = True,
+                 parser: Callable[[list[list[str]]], list[Tree]] | None = None,
+                 tokenizer: str = "treebank",
                  on_fallback: Callable[[str], None] | None = None):
         if input_kind not in INPUT_KINDS:
             raise ValueError(f"input_kind must be one of {INPUT_KINDS}")
+        if tokenizer not in TOKENIZERS:
+            raise ValueError(f"tokenizer must be one of {TOKENIZERS}")
         self.input_kind = input_kind
         self.grammars = list(grammars)
         self.shape = shape
         self.factor = factor
         self.collapse = collapse
+        self.parser = parser
+        self.tokenizer = tokenizer
         self.on_fallback = on_fallback
 
     def make(self, line: str) -> Tree:
+        """The tree of one line; ``LineError`` when it gives none."""
+        (made, reason), = self.make_all([line])
+        if reason is not None and self.on_fallback is not None:
+            self.on_fallback(reason)
+        if isinstance(made, LineError):
+            raise made
+        return made
+
+    def make_all(self, lines: list[str]) -> list[tuple[Tree | LineError, str | None]]:
+        """For each line, ``(tree, fallback)``: its normalized binary tree, or the
+        ``LineError`` that says why it gives none, and why the shape was used for it (None
+        when it was not). The sentences among the lines go to the parser together."""
+        read: list = []
+        for line in lines:
+            try:
+                read.append(self.read(line))
+            except LineError as exc:
+                read.append(exc)
+        sentences = [i for i, item in enumerate(read)  # (a Tree is a list too)
+                     if not isinstance(item, (Tree, LineError))]
+        reasons: dict[int, str] = {}
+        for i, (tree, reason) in zip(sentences, self.structure([read[i] for i in sentences])):
+            read[i] = tree
+            if reason is not None:
+                reasons[i] = reason
+        return [(item if isinstance(item, LineError)
+                 else normalize(item, self.factor, self.collapse), reasons.get(i))
+                for i, item in enumerate(read)]
+
+    def read(self, line: str) -> Tree | list[str]:
+        """A bracketed line's tree (not normalized yet) or a sentence's tokens; ``LineError``
+        for a line that is neither."""
         stripped = line.strip(ASCII_WHITESPACE)
         if not stripped:
             raise LineError("blank line")
@@ -135,27 +187,44 @@ class TreeMaker:
             stripped, given = line.strip(ASCII_WHITESPACE), "auto"
             if not stripped:
                 raise LineError("no text after the label")
-        as_tree = given == "trees" or (given == "auto" and stripped.startswith("("))
-        if as_tree:
+        if given == "trees" or (given == "auto" and stripped.startswith("(")):
             try:
-                tree = read_tree(line)
+                return read_tree(line)
             except BracketError as exc:
                 raise LineError(str(exc)) from None
-        else:
-            tree = self.parse_sentence(stripped)
-        return normalize(tree, self.factor, self.collapse)
+        tokens = tokens_of(stripped, self.tokenizer)
+        if not tokens:
+            raise LineError("no tokens")
+        return tokens
 
-    def parse_sentence(self, sentence: str) -> Tree:
-        tokens = tokenize(sentence)
-        reasons = []
-        for grammar in self.grammars:
-            tree = grammar.parse(tokens)
-            if tree is not None:
-                return tree
-            reasons.append(grammar.reason)
-        if reasons and self.on_fallback is not None:
-            self.on_fallback("; ".join(reasons) + f"; used the {self.shape} shape")
-        return shape_tree(tokens, self.shape)
+    def structure(self, sentences: list[list[str]]) -> list[tuple[Tree, str | None]]:
+        """``(tree, fallback)`` of each sentence (a list of tokens): the first grammar's
+        that parses it, else the parser's, else the shape's with the reasons of those that
+        did not."""
+        found: list = [None] * len(sentences)
+        reasons: list[list[str]] = [[] for _ in sentences]
+        for i, tokens in enumerate(sentences):
+            for grammar in self.grammars:
+                tree = grammar.parse(tokens)
+                if tree is not None:
+                    found[i], reasons[i] = tree, []
+                    break
+                reasons[i].append(grammar.reason)
+        rest = [i for i, tree in enumerate(found) if tree is None]
+        if self.parser is not None and rest:
+            for i, tree in zip(rest, self.parser([sentences[i] for i in rest])):
+                if tree is None:  # a sentence the parser refused
+                    reasons[i].append(f"{len(sentences[i])} tokens, "
+                                      f"{getattr(self.parser, 'refusal', 'not parsed')}")
+                else:
+                    found[i], reasons[i] = tree, []
+        made = []
+        for tree, tokens, why in zip(found, sentences, reasons):
+            if tree is None:
+                tree = shape_tree(tokens, self.shape)
+            made.append((tree, "; ".join(why) + f"; used the {self.shape} shape"
+                         if why else None))
+        return made
 
 
 def parse_files(paths: list[str], maker: TreeMaker, *, output: str = "brackets",
@@ -170,6 +239,10 @@ def parse_files(paths: list[str], maker: TreeMaker, *, output: str = "brackets",
         yield "\n" if text is None else text + "\n"
 
 
+#: Lines given to a trained parser together (without one, each line is made as it comes).
+PARSER_BATCH = 256
+
+
 def make_trees(paths: list[str], maker: TreeMaker, *, render: Callable | None = None,
                strict: bool = False, warn: Callable[[str], None] = lambda message: None,
                max_warnings: int = 20, encoding: str = "utf-8",
@@ -177,44 +250,59 @@ def make_trees(paths: list[str], maker: TreeMaker, *, render: Callable | None = 
     """One normalized binary tree per input line, in order (or ``render(tree)``, which may
     raise ``LineError`` too), or None for a line that gives none, with
     ``warn("FILE: line N: why")``; with ``strict`` such a line raises ``InputError``
-    instead. Grammar fallbacks are warned about the same way. After ``max_warnings``
-    warnings the rest are counted and summed up in one last warning.
+    instead. Grammar fallbacks are warned about the same way, and ``maker.on_fallback`` is
+    told of them. After ``max_warnings`` warnings the rest are counted and summed up in one
+    last warning. With a trained parser (``maker.parser``) lines are made ``PARSER_BATCH``
+    at a time; without one, each as it is read.
     """
-    where = {"name": "", "line": 0}
     counts = {"warnings": 0, "bad": 0, "fallbacks": 0}
-    outer_fallback = maker.on_fallback
 
     def say(message: str) -> None:
         counts["warnings"] += 1
         if counts["warnings"] <= max_warnings:
             warn(message)
 
-    def fallback(reason: str) -> None:
-        counts["fallbacks"] += 1
-        say(f"{where['name']}: line {where['line']}: {reason}")
-        if outer_fallback is not None:
-            outer_fallback(reason)
-
-    maker.on_fallback = fallback
-    try:
+    def numbered():
         for path in paths:
-            where["name"], where["line"] = textio.display_name(path), 0
-            for line in iter_lines(path, encoding=encoding, errors=errors):
-                where["line"] += 1
-                try:
-                    tree = maker.make(line)
-                    if render is not None:
-                        tree = render(tree)
-                except LineError as exc:
-                    message = f"{where['name']}: line {where['line']}: {exc}"
-                    if strict:
-                        raise InputError(message) from None
-                    counts["bad"] += 1
-                    say(message)
-                    tree = None
-                yield tree
-    finally:
-        maker.on_fallback = outer_fallback
+            name = textio.display_name(path)
+            for number, line in enumerate(iter_lines(path, encoding=encoding, errors=errors),
+                                          1):
+                yield name, number, line
+
+    def batches():
+        if maker.parser is None:
+            yield from ([item] for item in numbered())
+            return
+        pending = []
+        for item in numbered():
+            pending.append(item)
+            if len(pending) == PARSER_BATCH:
+                yield pending
+                pending = []
+        if pending:
+            yield pending
+
+    for batch in batches():
+        made = maker.make_all([line for _, _, line in batch])
+        for (name, number, _), (tree, fallback) in zip(batch, made):
+            if fallback is not None:
+                counts["fallbacks"] += 1
+                say(f"{name}: line {number}: {fallback}")
+                if maker.on_fallback is not None:
+                    maker.on_fallback(fallback)
+            try:
+                if isinstance(tree, LineError):
+                    raise tree
+                if render is not None:
+                    tree = render(tree)
+            except LineError as exc:
+                message = f"{name}: line {number}: {exc}"
+                if strict:
+                    raise InputError(message) from None
+                counts["bad"] += 1
+                say(message)
+                tree = None
+            yield tree
     hidden = counts["warnings"] - max_warnings
     if hidden > 0:
         warn(f"{hidden} more warnings not shown ({counts['bad']} lines gave no tree, "

@@ -25,6 +25,8 @@ DEFAULT_EPOCHS = 10
 #: The recurrent cells of the sequence models, and the compositions of the tree models.
 CELLS = ("lstm", "gru", "rnn")
 TREE_CELLS = ("rnn", "rntn", "lstm")
+#: How trees are binarized (``rnntool.trees.FACTORS``, which imports NLTK).
+FACTORS = ("right", "left")
 OPTIMIZERS = ("adagrad", "adam")
 NODE_LOSSES = ("all", "root")
 POOLS = ("last", "mean", "max")
@@ -443,4 +445,31 @@ class TaggerSettings(Settings):
     char_embed: int = _count(25, "Character embedding size (with --chars).")
     char_hidden: int = _count(25, "Hidden units of the character BiLSTM per direction (with "
                                   "--chars).")
+    dropout: float = _dropout(0.3, "Dropout on the word vectors and on the recurrent outputs.")
+
+
+@dataclass
+@_adam_run(lr=0.001, clip=5.0, batch_size=32, epochs=10, unit="sentences")
+class ParserSettings(Settings):
+    """Every setting of a span-based parser's training run."""
+
+    # data: the trees are binarized as `rnntool parse` binarizes them
+    factor: str = setting("right", "How nodes with more than two children are binarized "
+                                   "(NLTK's chomsky_normal_form), as `rnntool parse --factor`.",
+                          choices=FACTORS)
+    lowercase: bool = _lowercase("Fold words to lower case for the word embeddings (the "
+                                 "character encoder still sees the case).")
+    min_count: int = _min_count("Training words seen fewer times become <unk> (the character "
+                                "encoder still reads them).")
+    # model
+    layers: int = _layers(2)
+    hidden: int = _count(200, "Hidden units of the sentence BiLSTM per layer and direction.")
+    embed: int = _count(100, "Word embedding size.")
+    chars: bool = setting(True, "Add a character-level BiLSTM encoding of each word to its "
+                                "embedding, which reads unknown words by their spelling.",
+                          off="no-chars")
+    char_embed: int = _count(32, "Character embedding size (with --chars).")
+    char_hidden: int = _count(50, "Hidden units of the character BiLSTM per direction (with "
+                                  "--chars).")
+    span_hidden: int = _count(250, "Hidden units of the span scorer.")
     dropout: float = _dropout(0.3, "Dropout on the word vectors and on the recurrent outputs.")

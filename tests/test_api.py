@@ -192,7 +192,7 @@ def test_charlm_errors_and_evaluate(charlm, lm_text, tmp_path):
     with pytest.raises(RnnToolError, match="temperature"):
         model.sample("The", temperature=0)
     with pytest.raises(CheckpointError, match="charlm checkpoint; predict needs a tree, "
-                                              "sentiment, tagger or forecast checkpoint"):
+                                              "sentiment, tagger, forecast or parser checkpoint"):
         model.predict(["the film"])
     report = model.evaluate(text=lm_text[-5000:])
     assert report["kind"] == "charlm" and report["characters"] == 5000

@@ -40,6 +40,9 @@ KINDS = {
                "--chars"],
     "forecast": [HELPERS / "series.csv", "--hidden", "16", "--window", "12", "--horizon", "2",
                  "--epochs", "2", "--batch-size", "25"],
+    "parser": [TREEBANK / "test.txt", "--dev", TREEBANK / "test.txt", "--hidden", "16",
+               "--embed", "16", "--char-embed", "8", "--char-hidden", "8", "--span-hidden",
+               "16", "--dropout", "0", "--epochs", "2", "--batch-size", "50"],
 }
 
 

@@ -8,10 +8,11 @@ neither torch nor numpy):
   sentence, as ``rnntool parse`` makes it), ``binarize``, ``normalize``, ``to_brackets``
   and ``Tree`` (NLTK's) from ``rnntool.trees``;
 - training: ``train_charlm``, ``train_wordlm``, ``train_tree``, ``train_sentiment``,
-  ``train_tagger``, ``train_forecast``: each writes a checkpoint and returns a summary dict;
+  ``train_tagger``, ``train_forecast``, ``train_parser``: each writes a checkpoint and
+  returns a summary dict;
 - using a checkpoint: ``load`` gives a ``Model`` that samples text (language models),
   predicts labels and class probabilities (tree models, sentence classifiers), tags
-  (taggers) and forecasts (forecasters), and evaluates itself.
+  (taggers), forecasts (forecasters) and trees (parsers), and evaluates itself.
 
 Plain values in, plain values out: paths (``str`` or ``os.PathLike``), strings, lists,
 dicts, numbers, ``Vocab`` and NLTK ``Tree`` objects. Training settings are keyword
@@ -40,7 +41,7 @@ import os
 from rnntool.errors import InputError, RnnToolError
 
 __all__ = ["build_vocab", "load_vocab", "read_trees", "parse_tree", "train_charlm",
-           "train_wordlm", "train_tagger", "train_forecast",
+           "train_wordlm", "train_tagger", "train_forecast", "train_parser",
            "train_tree", "train_sentiment", "load", "Model"]
 
 
@@ -220,6 +221,23 @@ def train_tagger(train, output="tagger.pt", *, dev=None, quiet: bool = False,
     ``rnntool.settings.TaggerSettings`` (``hidden``, ``embed``, ``chars``, ``epochs``, ...).
     """
     return _train("tagger", "train_tagger", output, settings, quiet,
+                  lambda training, config: training.read_data(
+                      train, dev, settings=config, on_error=on_error, encoding=encoding,
+                      errors=errors))
+
+
+def train_parser(train, output="parser.pt", *, dev=None, quiet: bool = False,
+                 on_error: str = "error", encoding: str = "utf-8", errors: str = "strict",
+                 **settings) -> dict:
+    """Train a span-based parser on bracketed trees, as ``rnntool train parser`` does; write
+    the checkpoint with the best development bracket F1 (the last one, without ``dev``) to
+    ``output``.
+
+    ``train`` and ``dev``: treebank files (a path or a list of paths, one bracketed tree a
+    line) or lists of NLTK trees; their labels are not used. ``settings``: the fields of
+    ``rnntool.settings.ParserSettings`` (``hidden``, ``chars``, ``epochs``, ...).
+    """
+    return _train("parser", "train_parser", output, settings, quiet,
                   lambda training, config: training.read_data(
                       train, dev, settings=config, on_error=on_error, encoding=encoding,
                       errors=errors))

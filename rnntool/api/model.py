@@ -110,7 +110,8 @@ class Model:
         and gives each one's tags (a list of strings). A forecaster takes the recent steps
         of a series (numbers [steps, inputs], the columns it was trained on, at least
         ``window`` steps) and gives the next ``horizon`` values of its target (a list of
-        floats).
+        floats). A parser takes sentences (a raw string, tokenized as ``rnntool parse``
+        does, or a list of tokens) and gives each one's binary tree (an NLTK ``Tree``).
         """
         self._check_predicts()
         return self._use.predict(self, items, input=input, shape=shape, factor=factor,

@@ -107,10 +107,11 @@ def cli() -> None:
 
     Each stage reads files or stdin and writes files or stdout, so stages compose in
     pipelines: build a vocabulary, train a character- or word-level language model, stream
-    samples, turn sentences into binary trees, train recursive networks on them, recurrent
-    classifiers on labelled lines, taggers on tagged sentences or forecasters on numeric
-    series, predict and evaluate, look back at runs with info and report. `rnntool COMMAND
-    --help` and the man pages (rnntool-COMMAND(1)) describe each command.
+    samples, turn sentences into binary trees (with a parser trained on a treebank), train
+    recursive networks on them, recurrent classifiers on labelled lines, taggers on tagged
+    sentences or forecasters on numeric series, predict and evaluate, look back at runs
+    with info and report. `rnntool COMMAND --help` and the man pages (rnntool-COMMAND(1))
+    describe each command.
     """
 
 

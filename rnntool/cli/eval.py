@@ -1,5 +1,5 @@
 """``rnntool eval``: score a checkpoint on labelled data (tree models, sentence classifiers,
-taggers), a series (forecasters) or text (language models).
+taggers), a series (forecasters), text (language models) or trees (parsers).
 
 The command evaluates through the Python API (``Model.evaluate``) and draws the report
 with the pieces of the checkpoint kind's use module (``rnntool.kinds``); nothing here
@@ -53,7 +53,10 @@ def command(checkpoint, data, as_json, input_format, encoding, decode_errors, th
     word/TAG): token accuracy, per-tag scores and, for BIO(ES) tags, entity precision,
     recall and F1. A forecaster (`rnntool train forecast`) reads a series and forecasts
     every window of it: mean absolute and root-mean-square error, next to those of the
-    naive forecast that repeats the last value.
+    naive forecast that repeats the last value. A parser (`rnntool train parser`) reads
+    bracketed trees and parses their words: unlabelled bracket precision, recall and F1
+    (the whole sentence and single words not counted) and exact match, overall and by
+    sentence length.
 
     On a terminal the report is drawn as tables; piped or redirected, it is aligned plain
     text.

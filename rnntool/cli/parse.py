@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
 
-from rnntool.cli.common import encoding_option, errors_option, input_paths
+from rnntool.cli.common import encoding_option, errors_option, input_paths, threads_option
 from rnntool.console import warn
 
 
@@ -36,10 +37,17 @@ def tree_input_options(command):
                      help="Parse sentences with a PCFG induced from these bracketed trees (one a "
                           "line), exact Viterbi; words it never saw still parse, as rare words do. "
                           "With --grammar too, it is tried second."),
+        click.option("--tokenizer", type=click.Choice(["treebank", "whitespace"]),
+                     default="treebank", show_default=True,
+                     help="How raw sentences are made tokens for trees (parse; predict with a "
+                          "tree model or a parser): NLTK's Penn Treebank tokenizer (the tokens "
+                          "of SST and the Penn Treebank), or split at whitespace (text "
+                          "tokenized already)."),
         click.option("--shape", type=click.Choice(["right", "left", "balanced"]), default="right",
                      show_default=True,
-                     help="Structure for sentences without a grammar, or that no grammar covers "
-                          "(then with a warning): right- or left-branching, or balanced."),
+                     help="Structure for sentences without a grammar or a trained parser, or "
+                          "that no grammar covers and no parser takes (then with a warning): "
+                          "right- or left-branching, or balanced."),
         click.option("--strict", is_flag=True,
                      help="Stop with an error at a blank or malformed line, instead of writing an "
                           "empty line and a warning."),
@@ -48,9 +56,10 @@ def tree_input_options(command):
     return command
 
 
-def build_tree_maker(input_kind, factor, collapse_unary, grammar, treebank, shape,
-                     **options):
-    """The ``parsing.TreeMaker`` that the options of ``tree_input_options`` describe."""
+def build_tree_maker(input_kind, factor, collapse_unary, grammar, treebank, tokenizer,
+                     shape, parser=None, **options):
+    """The ``parsing.TreeMaker`` that the options of ``tree_input_options`` describe, with
+    the trained parser of checkpoint ``parser`` (a path) when one is given."""
     from rnntool import grammar as grammars, parsing
 
     parsers = []
@@ -59,8 +68,20 @@ def build_tree_maker(input_kind, factor, collapse_unary, grammar, treebank, shap
     if treebank:
         parsers.append(grammars.load_treebank_grammar(treebank, factor=factor,
                                                       collapse=collapse_unary, **options))
+    trained = None
+    if parser:
+        from rnntool.kinds.parser import SpanParser
+        trained = SpanParser.load(parser)
     return parsing.TreeMaker(input_kind=input_kind, grammars=parsers, shape=shape,
-                             factor=factor, collapse=collapse_unary)
+                             factor=factor, collapse=collapse_unary, parser=trained,
+                             tokenizer=tokenizer)
+
+
+def parser_option(name: str, help: str):
+    """The option naming a trained parser's checkpoint (``--model`` of parse, ``--parser``
+    of predict)."""
+    return click.option(name, "parser", metavar="CKPT", type=click.Path(dir_okay=False),
+                        help=help)
 
 
 @click.command("parse", epilog="""\b
@@ -72,6 +93,8 @@ Examples:
       rnntool parse --input text --grammar corpora/grammar.cfg --shape balanced
   echo '(S (NP (PRP they)) (VP (VBP want) (S (VP (TO to) (VP (VB go))))) (. .))' | \\
       rnntool parse --strict --factor left --keep-unary
+  rnntool train parser corpora/sentiment/train.txt -o parser.pt
+  echo 'the plot is not very good .' | rnntool parse --model parser.pt
 """)
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
 @click.option("--output", "output_format", type=click.Choice(["brackets", "pretty"]),
@@ -79,17 +102,22 @@ Examples:
               help="One tree a line in bracket notation, or NLTK's drawing of each tree "
                    "followed by an empty line.")
 @tree_input_options
+@parser_option("--model", "Give sentences the trees of this parser (a checkpoint of `rnntool "
+                          "train parser`); --grammar and --treebank, if given, are tried "
+                          "first.")
 @encoding_option
 @errors_option
-def command(files, input_kind, output_format, factor, collapse_unary, grammar, treebank, shape,
-            strict, encoding, decode_errors):
+@threads_option
+def command(files, input_kind, output_format, factor, collapse_unary, grammar, treebank,
+            tokenizer, shape, strict, parser, encoding, decode_errors, threads):
     """Write one binary tree per input line, from bracketed trees or raw sentences.
 
     Reads FILES ('-' or none: stdin), one item a line: a bracketed tree in Penn Treebank or
     Stanford Sentiment Treebank style (labels optional, leaves split on ASCII whitespace
     only, PTB escapes kept as they are), or a raw sentence. Trees are binarized with NLTK;
-    sentences are tokenized with NLTK's TreebankWordTokenizer and given structure by
-    --grammar, then --treebank, then --shape, whichever comes first and parses them.
+    sentences are tokenized (--tokenizer) and given structure by --grammar, then
+    --treebank, then a trained parser (--model), then --shape, whichever comes first and
+    parses them. With --model, lines are parsed 256 at a time.
 
     Output lines match input lines one to one: a blank or malformed line gives an empty
     line and a warning on stderr naming the file and line (or, with --strict, an error).
@@ -98,10 +126,14 @@ def command(files, input_kind, output_format, factor, collapse_unary, grammar, t
 
     paths = input_paths(files, "trees or sentences")
     options = dict(encoding=encoding, errors=decode_errors)
-    maker = build_tree_maker(input_kind, factor, collapse_unary, grammar, treebank, shape,
-                             **options)
+    maker = build_tree_maker(input_kind, factor, collapse_unary, grammar, treebank, tokenizer,
+                             shape, parser, **options)
     out = sys.stdout
-    for record in parsing.parse_files(paths, maker, output=output_format, strict=strict,
-                                      warn=warn, **options):
-        out.write(record)
+    with contextlib.ExitStack() as stack:
+        if parser:  # the trained parser's forward passes (torch is not needed otherwise)
+            from rnntool.threads import tuned_forwards
+            stack.enter_context(tuned_forwards(threads))
+        for record in parsing.parse_files(paths, maker, output=output_format, strict=strict,
+                                          warn=warn, **options):
+            out.write(record)
     out.flush()

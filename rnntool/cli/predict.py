@@ -13,7 +13,7 @@ import click
 
 from rnntool.cli.common import (CHECKPOINT, encoding_option, errors_option, input_paths,
                                 threads_option)
-from rnntool.cli.parse import build_tree_maker, tree_input_options
+from rnntool.cli.parse import build_tree_maker, parser_option, tree_input_options
 from rnntool.threads import tuned_forwards
 
 
@@ -57,17 +57,22 @@ Examples:
                    "are not coloured. A tagger writes each sentence back in the input's "
                    "format with its tags (label; raw text as word/TAG), or one JSON object "
                    "with words and tags (json). A forecaster writes its forecast, one value a line "
-                   "(label), or as one JSON object (json).")
+                   "(label), or as one JSON object (json). A parser writes each line's tree in "
+                   "brackets (label, trees) or drawn (pretty).")
 @tree_input_options
+@parser_option("--parser", "Tree models: give raw sentences the trees of this parser (a "
+                           "checkpoint of `rnntool train parser`), as `rnntool parse --model` "
+                           "does.")
 @encoding_option
 @errors_option
 @threads_option
 def command(checkpoint, files, output_format, input_kind, factor, collapse_unary, grammar,
-            treebank, shape, strict, encoding, decode_errors, threads):
-    """Predict with a tree model, classifier, tagger or forecaster.
+            treebank, tokenizer, shape, strict, parser, encoding, decode_errors, threads):
+    """Predict with a tree model, classifier, tagger, forecaster or parser.
 
-    CKPT is a checkpoint written by `rnntool train tree`, `train sentiment`, `train tagger`
-    or `train forecast`.
+    CKPT is a checkpoint written by `rnntool train tree`, `train sentiment`, `train tagger`,
+    `train forecast` or `train parser` (which parses every line as `rnntool parse --model`
+    does).
     FILES ('-' or none: stdin) hold one item a line. A tree model reads bracketed trees
     (their labels are ignored) or raw sentences, made into binary trees exactly as `rnntool
     parse` does with the same options. A sentence classifier reads raw sentences, tsv or
@@ -93,8 +98,8 @@ def command(checkpoint, files, output_format, input_kind, factor, collapse_unary
         output=output_format, input=input_kind, strict=strict, encoding=encoding,
         errors=decode_errors, paths=lambda what: input_paths(files, what),
         tree_maker=lambda: build_tree_maker(input_kind, factor, collapse_unary, grammar,
-                                            treebank, shape, encoding=encoding,
-                                            errors=decode_errors),
+                                            treebank, tokenizer, shape, parser,
+                                            encoding=encoding, errors=decode_errors),
         out=sys.stdout)
     try:
         with tuned_forwards(threads):  # each batch's forward pass a unit (rnntool.threads)

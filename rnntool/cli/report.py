@@ -30,7 +30,8 @@ Examples:
                    "`throughput`; validation: `val_loss` (language models), `val_bpc` "
                    "(charlm), `val_ppl` (wordlm), `dev_root_accuracy`, `dev_all_accuracy` "
                    "(tree), `dev_accuracy` (sentiment, tagger), `dev_entity_f1` (tagger), "
-                   "`val_mae`, `val_rmse`, `naive_mae` (forecast). Default: the training "
+                   "`val_mae`, `val_rmse`, `naive_mae` (forecast), `dev_f1`, "
+                   "`dev_exact_match` (parser). Default: the training "
                    "loss and each run kind's validation figure.")
 @click.option("--x", "x_axis", type=click.Choice(["step", "epoch", "elapsed"]),
               default="step", show_default=True, help="What the charts' x axis counts.")

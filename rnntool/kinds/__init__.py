@@ -89,6 +89,9 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     _kind("forecast", "ForecastSettings", "forecast:ForecastModel", "forecast", "forecast",
           "windows_seen", (("val_mae", False), ("val_rmse", False), ("naive_mae", False)),
           ("val_mae",), predicts=True),
+    _kind("parser", "ParserSettings", "parser:ParserModel", "parser", "parser",
+          "sentences_seen", (("dev_f1", True), ("dev_exact_match", True)), ("dev_f1",),
+          predicts=True),
 )}
 
 #: Every validation figure of every kind, and whether higher is better.

@@ -28,8 +28,15 @@ def damage(checkpoint: dict) -> str | None:
         return "its list of tags is missing"
     if len(tags) != config["tags"] or len(set(tags)) != len(tags):
         return f"it holds {len(tags)} tags for the {config['tags']} outputs of its model"
+    return char_damage(record, config)
+
+
+def char_damage(record: dict, config: dict) -> str | None:
+    """What is wrong with the character vocabulary of a record (``record["chars"]``) for
+    the character encoder of a model's ``config`` (None: nothing; shared with the
+    parser)."""
     try:
-        chars = len(_chars(record)) if record.get("chars") else 0
+        chars = len(chars_of(record)) if record.get("chars") else 0
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         return f"bad character vocabulary ({exc})"
     if chars != config.get("char_vocab_size", 0):
@@ -38,9 +45,9 @@ def damage(checkpoint: dict) -> str | None:
     return None
 
 
-def _chars(record: dict):
-    """The character vocabulary of the tagger whose training record is ``record`` (None
-    without a character encoder)."""
+def chars_of(record: dict):
+    """The character vocabulary of a training record's ``chars`` (the tagger's or the
+    parser's; None without a character encoder)."""
     from rnntool.vocab import Vocab
     return Vocab.from_dict(record["chars"]) if record["chars"] else None
 
@@ -71,7 +78,7 @@ def predict_command(data: dict, path: str, request: predicting.Request) -> None:
     paths = request.paths("sentences")
     record = data["training"]["tagger"]
     vocab = ckpt.restore_vocab(data)
-    chars = _chars(record)
+    chars = chars_of(record)
     sentences, fmt = tagging.read_untagged(paths, "text" if request.input == "text"
                                            else "auto", **request.reading)
     awkward = [tag for tag in record["tags"] if "/" in tag or not tag.strip()
@@ -99,7 +106,7 @@ def predict(model, items, **_options):
     sentences = [items] if single else list(items)
     words = [s.split() if isinstance(s, str) else [str(w) for w in s] for s in sentences]
     record = model.training["tagger"]
-    tagged = _tag(model.module, model.vocab, _chars(record), record, words)
+    tagged = _tag(model.module, model.vocab, chars_of(record), record, words)
     return tagged[0] if single else tagged
 
 
@@ -127,7 +134,7 @@ def evaluate(model, data, *, text=None, input: str = "auto", encoding: str = "ut
         warn(f"the data holds {len(unknown)} tag{'s' if len(unknown) > 1 else ''} the "
              f"model never learned ({', '.join(map(repr, unknown[:5]))}"
              f"{', ...' if len(unknown) > 5 else ''}): its words count as errors")
-    predicted = _tag(model.module, model.vocab, _chars(record), record, words)
+    predicted = _tag(model.module, model.vocab, chars_of(record), record, words)
     return {"kind": "tagger", **tagscores.tagging_report(gold, predicted)}
 
 

@@ -37,9 +37,6 @@ class TaggerModel(nn.Module):
             raise ValueError(f"cell must be one of {', '.join(CELLS)}")
         if min(vocab_size, tags, embed, hidden, layers) < 1:
             raise ValueError("vocab_size, tags, embed, hidden and layers must be positive")
-        if char_vocab_size < 0 or (char_vocab_size and min(char_embed, char_hidden) < 1):
-            raise ValueError("char_vocab_size must be 0 (no character encoder) or positive, "
-                             "with positive char_embed and char_hidden")
         if not 0.0 <= dropout < 1.0:
             raise ValueError("dropout must be in [0, 1)")
         self.config = dict(vocab_size=vocab_size, tags=tags, embed=embed, hidden=hidden,
@@ -47,14 +44,9 @@ class TaggerModel(nn.Module):
                            dropout=dropout, char_vocab_size=char_vocab_size,
                            char_embed=char_embed, char_hidden=char_hidden)
         self.embedding = nn.Embedding(vocab_size, embed, padding_idx=0)
-        token_size = embed
-        if char_vocab_size:
-            self.char_embedding = nn.Embedding(char_vocab_size, char_embed, padding_idx=0)
-            self.char_rnn = nn.LSTM(char_embed, char_hidden, batch_first=True,
-                                    bidirectional=True)
-            token_size += 2 * char_hidden
-        else:
-            self.char_embedding = self.char_rnn = None
+        self.char_embedding, self.char_rnn = char_encoder(char_vocab_size, char_embed,
+                                                          char_hidden)
+        token_size = embed + (2 * char_hidden if char_vocab_size else 0)
         directions = 2 if bidirectional else 1
         self.rnn = CELLS[cell](token_size, hidden, layers, batch_first=True,
                                bidirectional=bidirectional,
@@ -68,11 +60,8 @@ class TaggerModel(nn.Module):
                         dropout: float = 0.0, char_vocab_size: int = 0, char_embed: int = 25,
                         char_hidden: int = 25) -> int:
         """The parameters a model of these settings has, counted without building it."""
-        total, token_size = vocab_size * embed, embed
-        if char_vocab_size:
-            total += (char_vocab_size * char_embed
-                      + recurrent_parameters("lstm", char_embed, char_hidden, 1, True))
-            token_size += 2 * char_hidden
+        total = vocab_size * embed + char_parameters(char_vocab_size, char_embed, char_hidden)
+        token_size = embed + (2 * char_hidden if char_vocab_size else 0)
         directions = 2 if bidirectional else 1
         return (total + recurrent_parameters(cell, token_size, hidden, layers, bidirectional)
                 + (directions * hidden + 1) * tags)
@@ -81,14 +70,7 @@ class TaggerModel(nn.Module):
                      mask: torch.Tensor) -> torch.Tensor:
         """[batch, time, 2 char_hidden]: the character encoding of every real word (where
         ``mask``), zeros at padding positions."""
-        lengths = char_lengths[mask].cpu()
-        packed = pack_padded_sequence(self.char_embedding(chars[mask]), lengths,
-                                      batch_first=True, enforce_sorted=False)
-        _, (h, _) = self.char_rnn(packed)  # h: [2, words, char_hidden]
-        words = torch.cat([h[0], h[1]], dim=1)
-        out = words.new_zeros(*mask.shape, words.shape[1])
-        out[mask] = words
-        return out
+        return char_vectors(self.char_embedding, self.char_rnn, chars, char_lengths, mask)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor, chars: torch.Tensor | None = None,
                 char_lengths: torch.Tensor | None = None) -> torch.Tensor:
@@ -124,3 +106,41 @@ class TaggerModel(nn.Module):
         """Mean cross-entropy over the real tokens (zero, with a gradient, when none)."""
         total, count = TaggerModel.loss_sum(logits, tags)
         return total / max(count, 1)
+
+
+def char_vectors(embedding: nn.Embedding, rnn: nn.LSTM, chars: torch.Tensor,
+                 char_lengths: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """[batch, time, 2 hidden]: the two final states of the bidirectional LSTM ``rnn`` over
+    the embedded characters of every real word (where ``mask``), zeros at padding positions;
+    ``chars`` [batch, time, chars], ``char_lengths`` [batch, time]. The characters of the
+    real words alone are packed, so padding is never read. Shared by the tagger and the
+    parser."""
+    lengths = char_lengths[mask].cpu()
+    packed = pack_padded_sequence(embedding(chars[mask]), lengths, batch_first=True,
+                                  enforce_sorted=False)
+    _, (h, _) = rnn(packed)  # h: [2, words, hidden]
+    words = torch.cat([h[0], h[1]], dim=1)
+    out = words.new_zeros(*mask.shape, words.shape[1])
+    out[mask] = words
+    return out
+
+
+def char_encoder(char_vocab_size: int, char_embed: int, char_hidden: int):
+    """``(embedding, bidirectional LSTM)`` of a character encoder whose words come out as
+    ``2 char_hidden`` numbers (``char_vectors``); ``(None, None)`` for ``char_vocab_size``
+    0, no encoder. Shared by the tagger and the parser."""
+    if char_vocab_size < 0 or (char_vocab_size and min(char_embed, char_hidden) < 1):
+        raise ValueError("char_vocab_size must be 0 (no character encoder) or positive, "
+                         "with positive char_embed and char_hidden")
+    if not char_vocab_size:
+        return None, None
+    return (nn.Embedding(char_vocab_size, char_embed, padding_idx=0),
+            nn.LSTM(char_embed, char_hidden, batch_first=True, bidirectional=True))
+
+
+def char_parameters(char_vocab_size: int, char_embed: int, char_hidden: int) -> int:
+    """The parameters of ``char_encoder``'s encoder, counted without building it."""
+    if not char_vocab_size:
+        return 0
+    return (char_vocab_size * char_embed
+            + recurrent_parameters("lstm", char_embed, char_hidden, 1, True))

@@ -83,7 +83,7 @@ def train(data: TaggerData, settings, output: str, *, resume: dict | None = None
     ``rnntool.training.lm.train``.
     """
     import torch
-    from rnntool.data import LengthBatches, encode_batch
+    from rnntool.data import LengthBatches, encode_batch, sentence_ids
     from rnntool.memory import new_model
     from rnntool.models.tagger import TaggerModel
     from rnntool.optim import RowSparseOptimizer
@@ -120,13 +120,8 @@ def train(data: TaggerData, settings, output: str, *, resume: dict | None = None
         dev_words, dev_gold = dev_data.words, dev_data.tags
     entity_scored = dev_gold is not None and is_bio(t for s in train_data.tags for t in s)
 
-    def word_ids(sentence):
-        return vocab.ids_of([w.lower() for w in sentence] if settings.lowercase else sentence)
-
-    sequences = [word_ids(s) for s in train_data.words]
+    sequences, char_ids = sentence_ids(train_data.words, vocab, chars)
     tag_ids = [np.array([tag_of[t] for t in s], dtype=np.int64) for s in train_data.tags]
-    char_ids = ([[chars.ids_of(list(w)) for w in s] for s in train_data.words]
-                if chars is not None else None)
     batches = LengthBatches(sequences, np.zeros(len(sequences), dtype=np.int64),
                             settings.batch_size, seed=settings.random_seed)
     model = new_model(settings, TaggerModel, len(vocab), len(tags), embed=settings.embed,

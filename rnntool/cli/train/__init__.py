@@ -1,6 +1,6 @@
 """``rnntool train``: the command group, with one subcommand per model kind, each from its
 own module in this package (``rnntool.kinds`` names them: ``charlm``, ``wordlm``, ``tree``,
-``sentiment``, ``tagger``, ``forecast``).
+``sentiment``, ``tagger``, ``forecast``, ``parser``).
 
 Each kind's module holds its options; ``template`` holds the run around them (resuming, the
 distributed set-up, the output lock) and ``options`` makes the options of the settings
