@@ -92,7 +92,7 @@ def main() -> None:
         print("| structure | dev bracket F1 |")
         print("|---|---|")
         parsed, parse_seconds = run("parse", "--model", parser, "--tokenizer", "whitespace",
-                                    text, input_path=None)
+                                    text)
         parsed_lines = parsed.splitlines()
         print(f"| trained parser | {100 * f1_of(parsed_lines, gold):.1f} |")
         for shape in parsing.SHAPES:

@@ -269,20 +269,8 @@ def make_trees(paths: list[str], maker: TreeMaker, *, render: Callable | None = 
                                           1):
                 yield name, number, line
 
-    def batches():
-        if maker.parser is None:
-            yield from ([item] for item in numbered())
-            return
-        pending = []
-        for item in numbered():
-            pending.append(item)
-            if len(pending) == PARSER_BATCH:
-                yield pending
-                pending = []
-        if pending:
-            yield pending
-
-    for batch in batches():
+    from rnntool.predicting import chunks
+    for batch in chunks(numbered(), PARSER_BATCH if maker.parser is not None else 1):
         made = maker.make_all([line for _, _, line in batch])
         for (name, number, _), (tree, fallback) in zip(batch, made):
             if fallback is not None:

@@ -147,10 +147,16 @@ def test_parse_with_a_model_keeps_lines_aligned(parser_model, tmp_path):
     assert same.stdout == result.stdout
 
 
-def test_predict_with_a_parser_equals_parse_piped_into_predict(parser_model, tmp_path):
-    tree_model = tmp_path / "tree.pt"
+@pytest.fixture(scope="module")
+def tree_model(tmp_path_factory):
+    """A small tree model, trained for one epoch (a checkpoint of another kind than parser)."""
+    out = tmp_path_factory.mktemp("tree") / "tree.pt"
     assert run_here("train", "tree", TREEBANK / "dev.txt", "--hidden", "16", "--epochs", "1",
-                    "-o", tree_model).returncode == 0
+                    "-o", out).returncode == 0
+    return out
+
+
+def test_predict_with_a_parser_equals_parse_piped_into_predict(parser_model, tree_model):
     sentences = "the film was good .\nnot bad at all\n"
     parsed = run_here("parse", "--model", parser_model, input=sentences).stdout
     piped = run_here("predict", tree_model, "--output", "trees", input=parsed)
@@ -276,10 +282,7 @@ def test_a_grammar_goes_first_and_the_parser_takes_what_it_does_not_cover(parser
     assert result.stderr == b""  # the parser covered what the grammar did not
 
 
-def test_parser_mistakes_are_one_line_errors(parser_model, tmp_path):
-    tree_model = tmp_path / "tree.pt"
-    assert run_here("train", "tree", TREEBANK / "dev.txt", "--hidden", "8", "--epochs", "1",
-                    "-o", tree_model).returncode == 0
+def test_parser_mistakes_are_one_line_errors(parser_model, tree_model, tmp_path):
     assert_one_line_error(run_here("parse", "--model", tree_model, input="a b\n"),
                           "tree checkpoint", "parser")
     assert_one_line_error(run_here("parse", "--model", tmp_path / "none.pt", input="a b\n"),

@@ -28,8 +28,7 @@ from rnntool.errors import RnnToolError
 from rnntool.training import inputs
 from rnntool.training.engine import (Checkpointer, data_digest, fit_epochs, new_record,
                                      resuming)
-from rnntool.training.sentiment import word_vocab
-from rnntool.training.tagger import char_vocab
+from rnntool.training.tagger import word_and_char_vocabs
 
 
 @dataclass
@@ -152,11 +151,7 @@ def train(data: ParserData, settings, output: str, *, resume: dict | None = None
         record = resume["training"]["parser"]
         chars = Vocab.from_dict(record["chars"]) if record["chars"] else None
     else:
-        words = ([[w.lower() for w in s] for s in train_data.tokens] if settings.lowercase
-                 else train_data.tokens)
-        vocab = word_vocab(words, min_count=settings.min_count, tokenizer="whitespace",
-                           lowercase=settings.lowercase)
-        chars = char_vocab(train_data.tokens) if settings.chars else None
+        vocab, chars = word_and_char_vocabs(train_data.tokens, settings)
     dev_tokens = dev_data.tokens if dev_data is not None and dev_data.tokens else None
 
     sequences, char_ids = sentence_ids(train_data.tokens, vocab, chars)

@@ -71,6 +71,17 @@ def char_vocab(words_lists):
     return Vocab.from_counts(counts, "char")
 
 
+def word_and_char_vocabs(sentences, settings):
+    """``(word vocabulary, character vocabulary or None)`` of sentences (lists of words),
+    with ``settings``' ``lowercase``, ``min_count`` and ``chars`` (shared with the
+    parser)."""
+    words = ([[w.lower() for w in s] for s in sentences] if settings.lowercase
+             else sentences)
+    vocab = word_vocab(words, min_count=settings.min_count, tokenizer="whitespace",
+                       lowercase=settings.lowercase)
+    return vocab, char_vocab(sentences) if settings.chars else None
+
+
 def train(data: TaggerData, settings, output: str, *, resume: dict | None = None,
           resume_path: str = "", group: Group = SINGLE,
           progress: ProgressReporter | None = None, extra_settings: dict | None = None,
@@ -104,12 +115,8 @@ def train(data: TaggerData, settings, output: str, *, resume: dict | None = None
         if {t for sentence in train_data.tags for t in sentence} - set(tags):
             raise different_data(resume_path)
     else:
-        words = [[w.lower() for w in s] for s in train_data.words] if settings.lowercase \
-            else train_data.words
-        vocab = word_vocab(words, min_count=settings.min_count, tokenizer="whitespace",
-                           lowercase=settings.lowercase)
+        vocab, chars = word_and_char_vocabs(train_data.words, settings)
         tags = tag_vocabulary(train_data.tags)
-        chars = char_vocab(train_data.words) if settings.chars else None
     tag_of = {tag: i for i, tag in enumerate(tags)}
     dev_words = dev_gold = None
     if dev_data is not None and dev_data.words:
