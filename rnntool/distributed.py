@@ -150,18 +150,22 @@ def backend() -> str:
 @contextlib.contextmanager
 def process_group(group: Group) -> Iterator[Group]:
     """Join the process group of a distributed run for the duration (nothing to do for a
-    single process); leave it on the way out, whatever happened. A collective that fails
-    because another rank went away becomes a one-line RnnToolError."""
+    single process); leave it on the way out, whatever happened. A program that joined its
+    group itself (``torch.distributed.init_process_group``) before calling rnntool keeps it:
+    it is used as it is and left joined. A collective that fails because another rank went
+    away becomes a one-line RnnToolError."""
     if not group.distributed:
         yield group
         return
     import torch.distributed as dist
-    try:
-        dist.init_process_group(backend(), rank=group.rank, world_size=group.world_size,
-                                timeout=TIMEOUT)
-    except (RuntimeError, ValueError) as exc:
-        raise RnnToolError(f"cannot join the distributed run as rank {group.rank} of "
-                           f"{group.world_size} ({first_line(exc)})") from None
+    joined = dist.is_initialized()
+    if not joined:
+        try:
+            dist.init_process_group(backend(), rank=group.rank, world_size=group.world_size,
+                                    timeout=TIMEOUT)
+        except (RuntimeError, ValueError) as exc:
+            raise RnnToolError(f"cannot join the distributed run as rank {group.rank} of "
+                               f"{group.world_size} ({first_line(exc)})") from None
     try:
         yield group
         dist.barrier()  # leave together: no rank tears down while another still works
@@ -173,8 +177,9 @@ def process_group(group: Group) -> Iterator[Group]:
         raise RnnToolError(f"another process of this distributed run stopped, so this one "
                            f"stops too ({first_line(exc)})") from None
     finally:
-        with contextlib.suppress(Exception):
-            dist.destroy_process_group()
+        if not joined:
+            with contextlib.suppress(Exception):
+                dist.destroy_process_group()
 
 
 def first_line(exc: BaseException) -> str:

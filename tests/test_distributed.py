@@ -60,33 +60,36 @@ def history(path) -> list[dict]:
     return torch.load(path, weights_only=True)["training"]["history"]
 
 
-def train_on_two(kind: str, out):
-    """``rnntool train KIND`` (KINDS' arguments) by two processes under torchrun."""
-    pair = torchrun("train", kind, *KINDS[kind], "-o", out)
+@pytest.fixture(scope="module")
+def trained_on_two(tmp_path_factory):
+    """Every kind of KINDS trained by two processes under torchrun, one launch for them all
+    (a folder each): {kind: checkpoint path}, and the launch's result. The char-LM's run is
+    also the one that one process goes on with."""
+    base = tmp_path_factory.mktemp("two")
+    outs = {kind: base / kind / "m.pt" for kind in KINDS}
+    for out in outs.values():
+        out.parent.mkdir()
+    runs = [json.dumps(["train", kind, *map(str, KINDS[kind]), "-o", str(outs[kind])])
+            for kind in KINDS]
+    pair = torchrun(*runs, script=HELPERS / "train_kinds.py")
     assert pair.returncode == 0, pair.stderr.decode()
-    return pair
+    return outs, pair
 
 
 @pytest.fixture(scope="module")
-def charlm_on_two(tmp_path_factory):
-    """The char-LM trained by two processes (a folder of its own): what one learns alike,
-    and a run that one process goes on with."""
-    out = tmp_path_factory.mktemp("two") / "m.pt"
-    return out, train_on_two("charlm", out)
+def charlm_on_two(trained_on_two):
+    outs, pair = trained_on_two
+    return outs["charlm"], pair
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
-def test_two_processes_learn_what_one_learns(kind, tmp_path, request):
+def test_two_processes_learn_what_one_learns(kind, tmp_path, trained_on_two):
     one = tmp_path / "one" / "m.pt"
     one.parent.mkdir()
     single = run_here("train", kind, *KINDS[kind], "-o", one)  # one process: this one
     assert single.returncode == 0, single.stderr.decode()
-    if kind == "charlm":
-        two, pair = request.getfixturevalue("charlm_on_two")
-    else:
-        two = tmp_path / "two" / "m.pt"
-        two.parent.mkdir()
-        pair = train_on_two(kind, two)
+    outs, pair = trained_on_two
+    two = outs[kind]
     expected, got = history(one), history(two)
     assert len(expected) == len(got) >= 2
     for a, b in zip(expected, got):
@@ -99,9 +102,10 @@ def test_two_processes_learn_what_one_learns(kind, tmp_path, request):
     records = [json.loads(line) for line in open(f"{two}.metrics.jsonl", encoding="utf-8")]
     assert [r["event"] for r in records].count("start") == 1
     assert records[-1]["status"] == "finished"
-    # rank 0 alone reports: each message once
+    # rank 0 alone reports: each message once (every kind's run ends with one "done")
     err = pair.stderr.decode()
-    assert err.count("rnntool: done:") == 1 and "rank 1" not in err
+    assert err.count(f"model in {two}") == 1 and "rank 1" not in err
+    assert err.count("rnntool: done:") == len(KINDS)
 
 
 def test_a_failing_rank_stops_the_job_with_a_clear_error(tmp_path):
